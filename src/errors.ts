@@ -1,0 +1,87 @@
+/**
+ * The one error class of mkrepo. Every failure a user can meet is a MkrepoError
+ * carrying the object it concerns, a stable code, a reason and an optional hint.
+ * @module
+ */
+
+/** Stable error codes; the CLI maps them to exit codes (usage → 2, others → 1). */
+export type ErrorCode =
+  | "usage"
+  | "malformed-package"
+  | "malformed-index"
+  | "storage"
+  | "not-found"
+  | "access-denied"
+  | "conflict"
+  | "signing"
+  | "verify"
+  | "internal";
+
+/** Fields of a MkrepoError. */
+export interface MkrepoErrorInit {
+  code: ErrorCode;
+  /** Object key, path or URL the error is about (omitted for usage errors). */
+  key?: string;
+  /** Byte offset in the object where the problem was found. */
+  offset?: number;
+  /** What was wrong, in a few words ("control.tar.xz ends at byte 18342, expected 20480"). */
+  reason: string;
+  /** What the user can do about it. */
+  hint?: string;
+  /** Verb phrase used in the message: `Cannot <action> "<key>"`. Defaults by code. */
+  action?: string;
+  cause?: unknown;
+}
+
+const defaultAction: Record<ErrorCode, string> = {
+  "usage": "run",
+  "malformed-package": "read package",
+  "malformed-index": "read index",
+  "storage": "access",
+  "not-found": "find",
+  "access-denied": "access",
+  "conflict": "publish",
+  "signing": "sign",
+  "verify": "verify",
+  "internal": "run",
+};
+
+/** An error with an object key, a reason, an optional hint and a stable code. */
+export class MkrepoError extends Error {
+  readonly code: ErrorCode;
+  readonly key?: string;
+  readonly offset?: number;
+  readonly reason: string;
+  readonly hint?: string;
+
+  constructor(init: MkrepoErrorInit) {
+    const action = init.action ?? defaultAction[init.code];
+    const where = init.key !== undefined ? ` "${init.key}"` : "";
+    const at = init.offset !== undefined ? ` at byte ${init.offset}` : "";
+    super(`Cannot ${action}${where}${at}: ${init.reason}`, { cause: init.cause });
+    this.name = "MkrepoError";
+    this.code = init.code;
+    this.key = init.key;
+    this.offset = init.offset;
+    this.reason = init.reason;
+    this.hint = init.hint;
+  }
+}
+
+/** Turns any thrown value into one line (plus hint and, when verbose, causes and stack). */
+export function formatError(err: unknown, options: { verbose?: boolean } = {}): string {
+  if (err instanceof MkrepoError) {
+    let text = `error: ${err.message}`;
+    if (err.hint) text += `\nhint: ${err.hint}`;
+    if (options.verbose) {
+      let cause = err.cause;
+      while (cause) {
+        text += `\nCaused by: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`;
+        cause = cause instanceof Error ? cause.cause : undefined;
+      }
+    }
+    return text;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  return options.verbose ? `error: ${e.stack ?? e.message}` : `error: ${e.message}`;
+}

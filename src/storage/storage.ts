@@ -1,0 +1,92 @@
+/**
+ * The storage interface: the only way mkrepo touches a repository's files.
+ * Two backends implement it (local disk, S3); nothing above it knows which.
+ * Keys are relative, "/"-separated paths inside the repository root ("pool/main/h/hello.deb").
+ * @module
+ */
+
+/** One object of a listing. */
+export interface ObjectInfo {
+  /** Key relative to the repository root, "/"-separated. */
+  key: string;
+  size: number;
+  /** Modification time in milliseconds since the epoch. */
+  mtime: number;
+  /** Opaque version tag (S3 ETag; on disk derived from size+mtime+inode). */
+  etag: string;
+}
+
+/** Inclusive-exclusive byte range: bytes [start, end). `end` omitted means to the end. */
+export interface ReadRange {
+  start: number;
+  end?: number;
+}
+
+/** Options of a write. */
+export interface WriteOptions {
+  contentType?: string;
+  cacheControl?: string;
+  publicRead?: boolean;
+  /** Write only if the current object's etag equals this (compare-and-swap). */
+  ifMatch?: string;
+  /** Write only if no object exists at the key ("*"). */
+  ifNoneMatch?: "*";
+}
+
+/** Body of a write: bytes, text, or a stream of bytes. */
+export type WriteBody = Uint8Array | string | ReadableStream<Uint8Array>;
+
+/** Result of a write. */
+export interface WriteResult {
+  /** The new object's etag. */
+  etag: string;
+}
+
+/** A place holding a repository: local folder or S3 prefix. */
+export interface Storage {
+  /** Lists every object whose key starts with `prefix` ("" for all), in no particular order. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Metadata of one object, or undefined when it does not exist. */
+  stat(key: string): Promise<ObjectInfo | undefined>;
+  /** Reads an object (or a byte range of it) as a stream. Throws code "not-found" when absent. */
+  read(key: string, range?: ReadRange): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * Writes an object atomically: readers see the old or the new content, never a part.
+   * Throws MkrepoError code "conflict" when an `ifMatch`/`ifNoneMatch` condition fails.
+   */
+  write(key: string, body: WriteBody, options?: WriteOptions): Promise<WriteResult>;
+  /** Removes an object; removing an absent one is not an error. */
+  remove(key: string): Promise<void>;
+  /** Human-readable location of a key for messages ("/srv/repo/x" or "s3://bucket/prefix/x"). */
+  describe(key: string): string;
+  /** Releases connections and handles. */
+  close?(): Promise<void>;
+}
+
+/** Reads a whole (small) object into memory. Use only for indexes, never packages. */
+export async function readAll(storage: Storage, key: string): Promise<Uint8Array> {
+  const stream = await storage.read(key);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Reads a whole (small) object as UTF-8 text, or undefined when absent. */
+export async function readTextIfExists(storage: Storage, key: string): Promise<string | undefined> {
+  try {
+    return new TextDecoder().decode(await readAll(storage, key));
+  } catch (err) {
+    if (err && typeof err === "object" && "code" in err && err.code === "not-found") return undefined;
+    throw err;
+  }
+}
