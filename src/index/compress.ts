@@ -1,0 +1,130 @@
+/**
+ * Encoders for index files: one pass over the index text produces the open form's stats and
+ * every requested compressed form with its stats. Output is deterministic (no embedded times),
+ * so by-hash names change only when content does.
+ * xz goes through the native @napi-rs/lzma addon, loaded lazily; if it cannot load (a platform
+ * without a prebuilt addon), xz output is skipped with a warning and gzip still works.
+ * @module
+ */
+import { createGzip, createZstdCompress } from "node:zlib";
+import type { Transform } from "node:stream";
+import { hashBytes, MultiHasher } from "../reader/hashing.ts";
+import type { Checksums, HashName } from "../record/checksums.ts";
+
+/** Compression of an index file. */
+export type Compression = "none" | "gzip" | "xz" | "zstd";
+
+/** File-name suffix of each compression. */
+export const compressionSuffix: Record<Compression, string> = {
+  none: "",
+  gzip: ".gz",
+  xz: ".xz",
+  zstd: ".zst",
+};
+
+/** One encoded form. */
+export interface Encoded {
+  data: Uint8Array;
+  checksums: Checksums;
+}
+
+/** Result of encoding: open stats plus one entry per produced compression. */
+export interface EncodeResult {
+  open: Checksums;
+  outputs: Map<Compression, Encoded>;
+}
+
+type XzModule = { xz: { compress(data: Uint8Array): Promise<Uint8Array> } };
+let xzModule: Promise<XzModule | undefined> | undefined;
+
+function loadXz(): Promise<XzModule | undefined> {
+  xzModule ??= import("@napi-rs/lzma").then(
+    (m) => m as unknown as XzModule,
+    () => undefined,
+  );
+  return xzModule;
+}
+
+/** True when xz output can be produced on this platform. */
+export async function xzAvailable(): Promise<boolean> {
+  return (await loadXz()) !== undefined;
+}
+
+function zlibCollector(
+  stream: Transform,
+): { write(c: Uint8Array): Promise<void>; end(): Promise<Uint8Array> } {
+  const chunks: Uint8Array[] = [];
+  stream.on("data", (c: Uint8Array) => chunks.push(c));
+  const ended = new Promise<void>((resolve, reject) => {
+    stream.on("end", resolve);
+    stream.on("error", reject);
+  });
+  return {
+    write: (c) =>
+      new Promise<void>((resolve, reject) => {
+        if (stream.write(c)) resolve();
+        else stream.once("drain", resolve);
+        stream.once("error", reject);
+      }),
+    end: async () => {
+      stream.end();
+      await ended;
+      return concat(chunks);
+    },
+  };
+}
+
+/** Concatenates byte chunks. */
+export function concat(chunks: Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const c of chunks) size += c.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
+ * Encodes index text given as chunks into each requested form, hashing open and stored bytes
+ * in the same pass. `xz` is dropped from the result when the encoder is unavailable.
+ */
+export async function encodeIndex(
+  chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
+  formats: readonly Compression[],
+  hashes: readonly HashName[],
+): Promise<EncodeResult> {
+  const encoder = new TextEncoder();
+  const openHasher = new MultiHasher(hashes);
+  const keepOpen = formats.includes("none") || formats.includes("xz");
+  const openChunks: Uint8Array[] = [];
+  const streams = new Map<Compression, ReturnType<typeof zlibCollector>>();
+  if (formats.includes("gzip")) streams.set("gzip", zlibCollector(createGzip({ level: 9 })));
+  if (formats.includes("zstd")) streams.set("zstd", zlibCollector(createZstdCompress()));
+
+  for await (const chunk of chunks) {
+    const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+    if (bytes.length === 0) continue;
+    openHasher.update(bytes);
+    if (keepOpen) openChunks.push(bytes);
+    for (const s of streams.values()) await s.write(bytes);
+  }
+
+  const open = openHasher.digest();
+  const outputs = new Map<Compression, Encoded>();
+  const openData = keepOpen ? concat(openChunks) : new Uint8Array(0);
+  for (const format of formats) {
+    let data: Uint8Array | undefined;
+    if (format === "none") data = openData;
+    else if (format === "xz") {
+      const xz = await loadXz();
+      if (xz) data = new Uint8Array(await xz.xz.compress(openData));
+    } else data = await streams.get(format)!.end();
+    if (data) {
+      outputs.set(format, { data, checksums: format === "none" ? open : hashBytes(data, hashes) });
+    }
+  }
+  return { open, outputs };
+}
