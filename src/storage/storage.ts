@@ -86,7 +86,9 @@ export async function readTextIfExists(storage: Storage, key: string): Promise<s
   try {
     return new TextDecoder().decode(await readAll(storage, key));
   } catch (err) {
-    if (err && typeof err === "object" && "code" in err && err.code === "not-found") return undefined;
+    if (err && typeof err === "object" && "code" in err && err.code === "not-found") {
+      return undefined;
+    }
     throw err;
   }
 }

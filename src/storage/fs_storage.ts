@@ -1,0 +1,277 @@
+/**
+ * Local-disk storage. Writes are atomic per file (write a sibling, then rename), conditional
+ * writes are serialised across processes with a lock file, and no key can escape the root
+ * (no "..", no absolute keys, no writing through a symlink that leads outside).
+ * @module
+ */
+import { dirname, join, relative, sep } from "node:path";
+import { MkrepoError } from "../errors.ts";
+import type {
+  ObjectInfo,
+  ReadRange,
+  Storage,
+  WriteBody,
+  WriteOptions,
+  WriteResult,
+} from "./storage.ts";
+
+const CHUNK = 1024 * 1024;
+const TEMP_MARK = ".mkrepo-tmp-";
+const LOCK_SUFFIX = ".mkrepo-lock";
+const LOCK_STALE_MS = 60_000;
+
+/** Creates a storage rooted at an absolute local folder. */
+export function createFsStorage(root: string): Storage {
+  return new FsStorage(root);
+}
+
+/** Local-disk implementation of Storage. */
+export class FsStorage implements Storage {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  describe(key: string): string {
+    return key === "" ? this.root : join(this.root, ...key.split("/"));
+  }
+
+  /** Absolute path of a key, after checking that the key stays inside the root. */
+  #path(key: string): string {
+    if (
+      key === "" || key.startsWith("/") || key.includes("\\") || key.includes("\0") ||
+      /^[a-zA-Z]:/.test(key) || key.split("/").some((p) => p === ".." || p === "." || p === "")
+    ) {
+      throw new MkrepoError({
+        code: "storage",
+        key,
+        reason: "key is not a plain relative path inside the repository",
+      });
+    }
+    return join(this.root, ...key.split("/"));
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const start = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
+    const startDir = start === "" ? this.root : this.#path(start);
+    yield* this.#walk(startDir, prefix);
+  }
+
+  async *#walk(dir: string, prefix: string): AsyncIterable<ObjectInfo> {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(dir));
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return;
+      throw this.#wrap(err, relative(this.root, dir).split(sep).join("/"), "list");
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (e.name.includes(TEMP_MARK) || e.name.endsWith(LOCK_SUFFIX)) continue;
+      const path = join(dir, e.name);
+      const key = relative(this.root, path).split(sep).join("/");
+      if (!key.startsWith(prefix) && !prefix.startsWith(key + "/")) continue;
+      let info: Deno.FileInfo;
+      try {
+        info = e.isSymlink ? await Deno.stat(path) : await Deno.lstat(path);
+      } catch {
+        continue; // dangling symlink or removed meanwhile
+      }
+      if (info.isDirectory) {
+        if (!e.isSymlink) yield* this.#walk(path, prefix);
+      } else if (info.isFile && key.startsWith(prefix)) {
+        yield toInfo(key, info);
+      }
+    }
+  }
+
+  async stat(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const info = await Deno.stat(this.#path(key));
+      return info.isFile ? toInfo(key, info) : undefined;
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
+        return undefined;
+      }
+      throw this.#wrap(err, key, "stat");
+    }
+  }
+
+  async read(key: string, range?: ReadRange): Promise<ReadableStream<Uint8Array>> {
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(this.#path(key), { read: true });
+    } catch (err) {
+      throw this.#wrap(err, key, "read");
+    }
+    const start = range?.start ?? 0;
+    if (start > 0) await file.seek(start, Deno.SeekMode.Start);
+    let left = range?.end !== undefined ? Math.max(0, range.end - start) : Infinity;
+    let closed = false;
+    const close = () => {
+      if (!closed) {
+        closed = true;
+        file.close();
+      }
+    };
+    return new ReadableStream<Uint8Array>({
+      type: "bytes",
+      pull: async (controller) => {
+        if (left <= 0) {
+          close();
+          controller.close();
+          return;
+        }
+        const buf = new Uint8Array(Math.min(CHUNK, left));
+        let n: number | null;
+        try {
+          n = await file.read(buf);
+        } catch (err) {
+          close();
+          controller.error(this.#wrap(err, key, "read"));
+          return;
+        }
+        if (n === null) {
+          close();
+          controller.close();
+          return;
+        }
+        left -= n;
+        controller.enqueue(n === buf.length ? buf : buf.subarray(0, n));
+      },
+      cancel: close,
+    }) as ReadableStream<Uint8Array>;
+  }
+
+  async write(key: string, body: WriteBody, options: WriteOptions = {}): Promise<WriteResult> {
+    const path = this.#path(key);
+    await this.#mkdirInside(dirname(path), key);
+    const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
+    const unlock = conditional ? await this.#lock(path, key) : undefined;
+    try {
+      if (conditional) {
+        const current = await this.stat(key);
+        if (options.ifNoneMatch === "*" && current) throw conflict(key, "it already exists");
+        if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) {
+          throw conflict(key, "it was changed by another run");
+        }
+      }
+      const temp = `${dirname(path)}${sep}.${TEMP_MARK}${crypto.randomUUID()}`;
+      try {
+        const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
+        try {
+          if (body instanceof ReadableStream) {
+            for await (const chunk of body) await writeAll(file, chunk);
+          } else {
+            await writeAll(file, typeof body === "string" ? new TextEncoder().encode(body) : body);
+          }
+          await file.sync();
+        } finally {
+          file.close();
+        }
+        await Deno.rename(temp, path);
+      } catch (err) {
+        await Deno.remove(temp).catch(() => {});
+        throw err instanceof MkrepoError ? err : this.#wrap(err, key, "write");
+      }
+      const info = await Deno.stat(path);
+      return { etag: toInfo(key, info).etag };
+    } finally {
+      await unlock?.();
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    try {
+      await Deno.remove(this.#path(key));
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return;
+      throw this.#wrap(err, key, "remove");
+    }
+  }
+
+  /** Creates a folder, refusing when an existing part of the path is a symlink leading outside. */
+  async #mkdirInside(dir: string, key: string): Promise<void> {
+    await Deno.mkdir(dir, { recursive: true }).catch((err) => {
+      throw this.#wrap(err, key, "write");
+    });
+    const [realRoot, realDir] = await Promise.all([Deno.realPath(this.root), Deno.realPath(dir)]);
+    if (realDir !== realRoot && !realDir.startsWith(realRoot + sep)) {
+      throw new MkrepoError({
+        code: "storage",
+        action: "write",
+        key,
+        reason: `its folder resolves to ${realDir}, outside the repository (symlink?)`,
+      });
+    }
+  }
+
+  /** Takes a cross-process lock for a key (create-exclusive lock file); returns the release. */
+  async #lock(path: string, key: string): Promise<() => Promise<void>> {
+    const lockPath = path + LOCK_SUFFIX;
+    const deadline = Date.now() + 2 * LOCK_STALE_MS;
+    for (let wait = 5;; wait = Math.min(wait * 2, 200)) {
+      try {
+        const f = await Deno.open(lockPath, { write: true, createNew: true });
+        f.close();
+        return () => Deno.remove(lockPath).catch(() => {});
+      } catch (err) {
+        if (!(err instanceof Deno.errors.AlreadyExists)) throw this.#wrap(err, key, "lock");
+        const info = await Deno.stat(lockPath).catch(() => undefined);
+        if (info?.mtime && Date.now() - info.mtime.getTime() > LOCK_STALE_MS) {
+          await Deno.remove(lockPath).catch(() => {});
+          continue;
+        }
+        if (Date.now() > deadline) {
+          throw new MkrepoError({
+            code: "conflict",
+            action: "lock",
+            key,
+            reason: `lock file ${lockPath} is held by another run`,
+            hint: "if no other mkrepo is running, delete the lock file",
+          });
+        }
+        await new Promise((r) => setTimeout(r, wait + Math.random() * wait));
+      }
+    }
+  }
+
+  #wrap(err: unknown, key: string, action: string): MkrepoError {
+    if (err instanceof MkrepoError) return err;
+    if (err instanceof Deno.errors.NotFound) {
+      return new MkrepoError({ code: "not-found", action, key: this.describe(key), reason: "no such file", cause: err });
+    }
+    if (err instanceof Deno.errors.PermissionDenied) {
+      return new MkrepoError({
+        code: "access-denied",
+        action,
+        key: this.describe(key),
+        reason: "permission denied",
+        hint: "check the folder's permissions (and Deno's --allow-read/--allow-write)",
+        cause: err,
+      });
+    }
+    return new MkrepoError({
+      code: "storage",
+      action,
+      key: this.describe(key),
+      reason: err instanceof Error ? err.message : String(err),
+      cause: err,
+    });
+  }
+}
+
+function conflict(key: string, why: string): MkrepoError {
+  return new MkrepoError({ code: "conflict", action: "write", key, reason: `${why} (concurrent run)` });
+}
+
+function toInfo(key: string, info: Deno.FileInfo): ObjectInfo {
+  const mtime = info.mtime?.getTime() ?? 0;
+  return { key, size: info.size, mtime, etag: `${info.size}-${info.mtime?.getTime() ?? 0}-${info.ino ?? 0}` };
+}
+
+async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
+  let at = 0;
+  while (at < data.length) at += await file.write(data.subarray(at));
+}
