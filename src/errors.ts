@@ -76,7 +76,9 @@ export function formatError(err: unknown, options: { verbose?: boolean } = {}): 
     if (options.verbose) {
       let cause = err.cause;
       while (cause) {
-        text += `\nCaused by: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`;
+        text += `\nCaused by: ${
+          cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)
+        }`;
         cause = cause instanceof Error ? cause.cause : undefined;
       }
     }

@@ -1,0 +1,107 @@
+/**
+ * What the user sees on stderr: messages by verbosity, and progress of package reading —
+ * a live line on a terminal, a plain line every few seconds otherwise (CI logs).
+ * stdout is left to `--json`.
+ * @module
+ */
+import type { Progress, RunEvents } from "../repo/run_types.ts";
+
+/** Options of a reporter. */
+export interface ReporterOptions {
+  quiet?: boolean;
+  verbose?: boolean;
+  /** Whether stderr is a terminal (live progress line). */
+  tty?: boolean;
+  /** Seconds between progress lines when not a terminal. */
+  plainInterval?: number;
+  write?: (text: string) => void;
+  now?: () => number;
+}
+
+/** Formats a byte count ("12.3 MiB"). */
+export function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return "?";
+  if (s < 60) return `${Math.ceil(s)}s`;
+  return `${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, "0")}s`;
+}
+
+/** The progress text: packages and bytes read, rate, ETA. */
+export function progressText(p: Progress, elapsedSeconds: number): string {
+  const rate = elapsedSeconds > 0 ? p.bytes / elapsedSeconds : 0;
+  const eta = rate > 0 ? (p.totalBytes - p.bytes) / rate : Infinity;
+  return `reading packages ${p.done}/${p.total}, ${formatBytes(p.bytes)}/${formatBytes(p.totalBytes)}` +
+    (elapsedSeconds > 0.5 ? `, ${formatBytes(rate)}/s, ETA ${formatSeconds(eta)}` : "");
+}
+
+/** A RunEvents writing to stderr. Call `finish()` before printing anything else. */
+export class Reporter implements RunEvents {
+  #o: Required<Omit<ReporterOptions, "write" | "now">>;
+  #write: (text: string) => void;
+  #now: () => number;
+  #start = 0;
+  #lastPlain = 0;
+  #live = false;
+
+  constructor(options: ReporterOptions = {}) {
+    this.#o = {
+      quiet: options.quiet ?? false,
+      verbose: options.verbose ?? false,
+      tty: options.tty ?? false,
+      plainInterval: options.plainInterval ?? 5,
+    };
+    const encoder = new TextEncoder();
+    this.#write = options.write ?? ((t) => Deno.stderr.writeSync(encoder.encode(t)));
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  #line(text: string): void {
+    this.finish();
+    this.#write(text + "\n");
+  }
+
+  info(message: string): void {
+    if (!this.#o.quiet) this.#line(message);
+  }
+
+  detail(message: string): void {
+    if (this.#o.verbose) this.#line(message);
+  }
+
+  warn(message: string): void {
+    this.#line(`warning: ${message}`);
+  }
+
+  progress(p: Progress): void {
+    if (this.#o.quiet) return;
+    const now = this.#now();
+    if (p.done <= 1 || this.#start === 0) this.#start = this.#start || now;
+    const elapsed = (now - this.#start) / 1000;
+    const text = progressText(p, elapsed);
+    if (this.#o.tty) {
+      this.#write(`\r\x1b[2K${text}`);
+      this.#live = true;
+      if (p.done === p.total) this.finish();
+    } else if (p.done === p.total || (now - this.#lastPlain) / 1000 >= this.#o.plainInterval) {
+      this.#lastPlain = now;
+      this.#write(text + "\n");
+    }
+  }
+
+  /** Ends a live progress line. */
+  finish(): void {
+    if (this.#live) {
+      this.#write("\r\x1b[2K");
+      this.#live = false;
+    }
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Packages and Sources indexes of one dist: which records go in which file, in a stable order,
+ * encoded as plain, gzip and xz in one pass. `Architecture: all` packages go into every
+ * `binary-<arch>`; udebs into `<component>/debian-installer/binary-<arch>/`.
+ * Each paragraph carries `FileTime` (the object's mtime in seconds), as the original mkrepo
+ * wrote it, so unchanged packages are recognised without reading them again.
+ * @module
+ */
+import type { DebPackage, DebSource } from "../../record/deb_package.ts";
+import type { HashName } from "../../record/checksums.ts";
+import { type Compression, compressionSuffix, encodeIndex } from "../compress.ts";
+import type { IndexFile } from "../index_file.ts";
+import { packagesParagraph, sourcesParagraph } from "./paragraphs.ts";
+
+/** Field mkrepo (and the original) adds to remember a package file's mtime. */
+export const FILE_TIME_FIELD = "FileTime";
+
+/** Digests of index files listed in Release. */
+export const RELEASE_HASHES: readonly HashName[] = ["md5", "sha1", "sha256", "sha512"];
+
+const FORMATS: readonly Compression[] = ["none", "gzip", "xz"];
+
+const contentTypes: Record<Compression, string> = {
+  none: "text/plain; charset=utf-8",
+  gzip: "application/gzip",
+  xz: "application/x-xz",
+  zstd: "application/zstd",
+};
+
+/** Formats an mtime (ms) as FileTime seconds. */
+export function fileTime(mtimeMs: number): string {
+  return String(mtimeMs / 1000);
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Stable order of binary packages: name, version, architecture, key. */
+export function comparePackages(a: DebPackage, b: DebPackage): number {
+  return compareText(a.name, b.name) || compareText(a.version, b.version) ||
+    compareText(a.architecture, b.architecture) || compareText(a.key, b.key);
+}
+
+/** Stable order of source packages: name, version, key. */
+export function compareSources(a: DebSource, b: DebSource): number {
+  return compareText(a.name, b.name) || compareText(a.version, b.version) || compareText(a.key, b.key);
+}
+
+function* packageChunks(packages: readonly DebPackage[], hashes: readonly HashName[]) {
+  for (const p of packages) {
+    const para = packagesParagraph(p, { hashes });
+    yield para.replace(/\n*$/, "\n") + `${FILE_TIME_FIELD}: ${fileTime(p.mtime)}\n\n`;
+  }
+}
+
+function* sourceChunks(sources: readonly DebSource[], hashes: readonly HashName[]) {
+  for (const s of sources) {
+    const directory = s.key.slice(0, s.key.lastIndexOf("/"));
+    const para = sourcesParagraph(s, { directory, hashes });
+    yield para.replace(/\n*$/, "\n") + `${FILE_TIME_FIELD}: ${fileTime(s.mtime)}\n\n`;
+  }
+}
+
+async function encodeAll(
+  base: string,
+  chunks: Iterable<string>,
+): Promise<IndexFile[]> {
+  const { open, outputs } = await encodeIndex(chunks, FORMATS, RELEASE_HASHES);
+  return [...outputs].map(([format, enc]) => ({
+    key: base + compressionSuffix[format],
+    data: enc.data,
+    checksums: enc.checksums,
+    open,
+    contentType: contentTypes[format],
+  }));
+}
+
+/** Packages{,.gz,.xz} for one architecture directory (`key` is the path without suffix). */
+export function packagesIndex(
+  key: string,
+  packages: readonly DebPackage[],
+  hashes: readonly HashName[],
+): Promise<IndexFile[]> {
+  return encodeAll(key, packageChunks([...packages].sort(comparePackages), hashes));
+}
+
+/** Sources{,.gz,.xz} for one component. */
+export function sourcesIndex(
+  key: string,
+  sources: readonly DebSource[],
+  hashes: readonly HashName[],
+): Promise<IndexFile[]> {
+  return encodeAll(key, sourceChunks([...sources].sort(compareSources), hashes));
+}

@@ -1,0 +1,113 @@
+/**
+ * Reads what an existing Debian repository publishes (Release, Packages, Sources), as streams,
+ * one paragraph at a time, so a run can reuse the records of unchanged packages and keep the
+ * previous generation's files. Works on repositories written by mkrepo, by the original
+ * tarantool/mkrepo (FileTime fields, MD5Sum spelling) and by other tools (no FileTime: every
+ * package is then read once, and remembered from then on).
+ * @module
+ */
+import type { ObjectInfo, Storage } from "../../storage/storage.ts";
+import { readAll } from "../../storage/storage.ts";
+import type { DebPackage, DebSource } from "../../record/deb_package.ts";
+import { readParagraphs } from "../../record/deb822.ts";
+import { decompressByName } from "../../reader/decompress.ts";
+import { MkrepoError } from "../../errors.ts";
+import { type ParsedRelease, parseRelease } from "./release_file.ts";
+import { packageFromParagraph, sourceFromParagraph } from "./paragraphs.ts";
+import { FILE_TIME_FIELD } from "./packages_index.ts";
+
+/** A dist as currently published. */
+export interface PublishedDist {
+  dist: string;
+  release: ParsedRelease;
+  /** Etags of the entry points at the start of the run (undefined: absent). */
+  etags: { inRelease?: string; release?: string };
+}
+
+/** Everything an existing Debian repository publishes. */
+export interface PublishedDeb {
+  dists: Map<string, PublishedDist>;
+  packages: Map<string, DebPackage>;
+  sources: Map<string, DebSource>;
+}
+
+const MAX_INDEX_BYTES = 512 * 1024 * 1024;
+
+function takeFileTime(control: [string, string][]): number | undefined {
+  const i = control.findIndex(([k]) => k.toLowerCase() === FILE_TIME_FIELD.toLowerCase());
+  if (i < 0) return undefined;
+  const seconds = Number(control[i][1]);
+  control.splice(i, 1);
+  return Number.isFinite(seconds) ? seconds * 1000 : undefined;
+}
+
+/** Picks the file to read for an index: plain if present, else .gz, else .xz. */
+function pickVariant(base: string, exists: (key: string) => boolean): string | undefined {
+  for (const suffix of ["", ".gz", ".xz"]) if (exists(base + suffix)) return base + suffix;
+  return undefined;
+}
+
+async function* paragraphsOf(storage: Storage, key: string) {
+  let stream = await storage.read(key);
+  if (!key.endsWith("Packages") && !key.endsWith("Sources")) {
+    stream = decompressByName(stream, key, MAX_INDEX_BYTES);
+  }
+  try {
+    yield* readParagraphs(stream, { key });
+  } catch (err) {
+    if (err instanceof MkrepoError) throw err;
+    throw new MkrepoError({
+      code: "malformed-index",
+      key: storage.describe(key),
+      reason: err instanceof Error ? err.message : String(err),
+      hint: "fix or delete the index; mkrepo then reads every package again",
+      cause: err,
+    });
+  }
+}
+
+/** Reads the published state of every dist found in the listing. */
+export async function readPublishedDeb(
+  storage: Storage,
+  objects: ReadonlyMap<string, ObjectInfo>,
+): Promise<PublishedDeb> {
+  const out: PublishedDeb = { dists: new Map(), packages: new Map(), sources: new Map() };
+  const distNames = new Set<string>();
+  for (const key of objects.keys()) {
+    const m = /^dists\/([^/]+)\/(Release|InRelease)$/.exec(key);
+    if (m) distNames.add(m[1]);
+  }
+  for (const dist of [...distNames].sort()) {
+    const base = `dists/${dist}/`;
+    const releaseKey = objects.has(base + "Release") ? base + "Release" : base + "InRelease";
+    const release = parseRelease(new TextDecoder().decode(await readAll(storage, releaseKey)));
+    out.dists.set(dist, {
+      dist,
+      release,
+      etags: { inRelease: objects.get(base + "InRelease")?.etag, release: objects.get(base + "Release")?.etag },
+    });
+    const bases = new Set<string>();
+    for (const path of release.entries.keys()) {
+      const m = /^(.*\/(?:Packages|Sources))(?:\.gz|\.xz|\.bz2)?$/.exec(path);
+      if (m) bases.add(m[1]);
+    }
+    for (const indexBase of [...bases].sort()) {
+      const key = pickVariant(base + indexBase, (k) => objects.has(k));
+      if (!key) continue;
+      const isSources = indexBase.endsWith("Sources");
+      for await (const fields of paragraphsOf(storage, key)) {
+        const mtime = takeFileTime(fields);
+        if (isSources) {
+          const src = sourceFromParagraph(fields);
+          src.mtime = mtime ?? -1;
+          out.sources.set(src.key, src);
+        } else {
+          const pkg = packageFromParagraph(fields);
+          pkg.mtime = mtime ?? -1;
+          out.packages.set(pkg.key, pkg);
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,116 @@
+/**
+ * The Release file of a dist: metadata fields, then MD5Sum/SHA1/SHA256/SHA512 lists of every
+ * index file with its size, as apt-ftparchive writes them. Also the reader for an existing
+ * Release (or InRelease), used to take over a repository and to keep the previous generation.
+ * @module
+ */
+import type { Checksums, HashName } from "../../record/checksums.ts";
+
+/** Metadata fields of a Release. */
+export interface ReleaseMeta {
+  origin: string;
+  label: string;
+  suite: string;
+  codename: string;
+  /** Date as RFC 2822 in UTC. */
+  date: Date;
+  architectures: string[];
+  components: string[];
+  description: string;
+}
+
+/** An index file listed in a Release: path relative to `dists/<dist>/`. */
+export interface ReleaseEntry {
+  path: string;
+  checksums: Checksums;
+}
+
+/** Release field name of each digest, in the order apt-ftparchive writes them. */
+export const RELEASE_HASH_FIELDS: readonly [HashName, string][] = [
+  ["md5", "MD5Sum"],
+  ["sha1", "SHA1"],
+  ["sha256", "SHA256"],
+  ["sha512", "SHA512"],
+];
+
+/** Formats a date as apt expects in Release (RFC 2822, UTC). */
+export function releaseDate(date: Date): string {
+  return date.toUTCString().replace(/GMT$/, "UTC");
+}
+
+/** Release text: fields, then one list per digest (sizes right-aligned in 16 columns, as apt-ftparchive). `Acquire-By-Hash: yes` is always set. */
+export function releaseText(meta: ReleaseMeta, entries: readonly ReleaseEntry[]): string {
+  const lines = [
+    `Origin: ${meta.origin}`,
+    `Label: ${meta.label}`,
+    `Suite: ${meta.suite}`,
+    `Codename: ${meta.codename}`,
+    `Date: ${releaseDate(meta.date)}`,
+    `Architectures: ${meta.architectures.join(" ")}`,
+    `Components: ${meta.components.join(" ")}`,
+    `Description: ${meta.description}`,
+    `Acquire-By-Hash: yes`,
+  ];
+  const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const [hash, field] of RELEASE_HASH_FIELDS) {
+    lines.push(`${field}:`);
+    for (const e of sorted) {
+      const digest = e.checksums[hash];
+      if (!digest) throw new Error(`internal: ${e.path} has no ${hash}`);
+      lines.push(` ${digest} ${String(e.checksums.size).padStart(16)} ${e.path}`);
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** What an existing Release says. */
+export interface ParsedRelease {
+  fields: Map<string, string>;
+  architectures: string[];
+  components: string[];
+  entries: Map<string, Checksums>;
+}
+
+/** Removes an OpenPGP clear-signature armour (InRelease), returning the signed text. */
+export function stripClearSign(text: string): string {
+  if (!text.startsWith("-----BEGIN PGP SIGNED MESSAGE-----")) return text;
+  const lines = text.split(/\r?\n/);
+  let i = 1;
+  while (i < lines.length && lines[i] !== "") i++; // armor headers
+  const body: string[] = [];
+  for (i++; i < lines.length && !lines[i].startsWith("-----BEGIN PGP SIGNATURE-----"); i++) {
+    body.push(lines[i].startsWith("- ") ? lines[i].slice(2) : lines[i]);
+  }
+  return body.join("\n") + "\n";
+}
+
+/** Parses Release text (or InRelease). Unknown fields are kept in `fields`. */
+export function parseRelease(text: string): ParsedRelease {
+  const fields = new Map<string, string>();
+  const entries = new Map<string, Checksums>();
+  let current: string | undefined;
+  const hashOf = new Map(RELEASE_HASH_FIELDS.map(([h, f]) => [f.toLowerCase(), h]));
+  for (const line of stripClearSign(text).split("\n")) {
+    if (line === "") continue;
+    if (line.startsWith(" ") || line.startsWith("\t")) {
+      const hash = current ? hashOf.get(current.toLowerCase()) : undefined;
+      if (hash) {
+        const [digest, size, path] = line.trim().split(/\s+/);
+        if (path) {
+          const e = entries.get(path) ?? { size: Number(size) };
+          e[hash] = digest;
+          entries.set(path, e);
+        }
+      } else if (current) {
+        fields.set(current, fields.get(current) + "\n" + line.slice(1));
+      }
+      continue;
+    }
+    const colon = line.indexOf(":");
+    if (colon < 0) continue;
+    current = line.slice(0, colon);
+    fields.set(current, line.slice(colon + 1).trim());
+  }
+  const words = (name: string) => (fields.get(name) ?? "").split(/\s+/).filter((s) => s);
+  return { fields, architectures: words("Architectures"), components: words("Components"), entries };
+}

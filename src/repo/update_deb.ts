@@ -1,0 +1,396 @@
+/**
+ * Updates a Debian repository: listing → plan (what is new, changed, gone) → read only the new
+ * packages → Packages/Sources per dist, component and architecture → Release → signatures →
+ * publish in the safe order. The only module that knows this whole order for Debian.
+ * @module
+ */
+import type { ObjectInfo, Storage } from "../storage/storage.ts";
+import type { DebPackage, DebSource } from "../record/deb_package.ts";
+import type { HashName } from "../record/checksums.ts";
+import { MkrepoError } from "../errors.ts";
+import { debFileKind, poolPlace } from "../plan/pool_path.ts";
+import { orderedPool } from "../util/ordered_pool.ts";
+import { readDeb } from "../reader/deb/read_deb.ts";
+import { readDsc } from "../reader/deb/read_dsc.ts";
+import { hashStream } from "../reader/hashing.ts";
+import { packagesIndex, RELEASE_HASHES, sourcesIndex } from "../index/deb/packages_index.ts";
+import { type PublishedDeb, readPublishedDeb } from "../index/deb/read_packages.ts";
+import { type ParsedRelease, parseRelease, type ReleaseEntry, releaseText } from "../index/deb/release_file.ts";
+import type { IndexFile } from "../index/index_file.ts";
+import {
+  CACHE_ENTRY,
+  CACHE_IMMUTABLE,
+  CACHE_INDEX,
+  type OutputFile,
+  publish,
+  type PublishPlan,
+} from "../publish/publisher.ts";
+import type { Signer } from "../sign/signer.ts";
+import type { RepoSummary, RunEvents } from "./run_types.ts";
+
+/** Options of a Debian update. */
+export interface DebUpdateOptions {
+  /** Location shown in the summary. */
+  path: string;
+  events: RunEvents;
+  force?: boolean;
+  dryRun?: boolean;
+  /** Package digests written in Packages (md5 and sha256 at least). */
+  hashes?: HashName[];
+  /** Architectures every dist declares. */
+  architectures?: string[];
+  /** Components recognised in pool/<dist>/<component>/. */
+  components?: string[];
+  origin?: string;
+  label?: string;
+  description?: string;
+  /** Release Date (default: now). */
+  date?: Date;
+  concurrency?: number;
+  signer?: Signer;
+  /** Publish the signer's public key under this key. */
+  publicKeyName?: string;
+  publicRead?: boolean;
+  /** Listing to use instead of listing the storage (the caller already has it). */
+  objects?: ObjectInfo[];
+}
+
+/** Architectures a dist declares when it holds only `all` packages and none were declared. */
+export const FALLBACK_ARCHITECTURES = ["amd64", "arm64"];
+
+type Read = { kind: "deb"; pkg: DebPackage } | { kind: "dsc"; src: DebSource };
+
+function sameTime(a: number, b: number): boolean {
+  return Math.abs(a - b) < 1;
+}
+
+function hasHashes(c: { md5?: string; sha1?: string; sha256?: string; sha512?: string }, hashes: readonly HashName[]) {
+  return hashes.every((h) => c[h] !== undefined);
+}
+
+/** Updates (or creates) the Debian repository in `storage`; returns the run's summary. */
+export async function updateDebRepository(
+  storage: Storage,
+  options: DebUpdateOptions,
+): Promise<RepoSummary> {
+  const events = options.events;
+  const hashes = options.hashes ?? ["md5", "sha256"];
+  const objects = options.objects ?? (await Array.fromAsync(storage.list("")));
+  const byKey = new Map(objects.map((o) => [o.key, o]));
+  const published = await readPublishedDeb(storage, byKey);
+
+  const components = new Set(options.components ?? ["main"]);
+  for (const d of published.dists.values()) d.release.components.forEach((c) => components.add(c));
+
+  // Plan: which pool files are unchanged, new, changed, gone.
+  const packages = new Map<string, DebPackage>();
+  const sources = new Map<string, DebSource>();
+  const toRead: ObjectInfo[] = [];
+  const summary: RepoSummary = {
+    path: options.path,
+    kind: "deb",
+    packages: 0,
+    read: 0,
+    bytesRead: 0,
+    added: 0,
+    removed: 0,
+    changed: 0,
+    addedKeys: [],
+    removedKeys: [],
+    changedKeys: [],
+    malformed: [],
+    written: [],
+    deleted: [],
+    upToDate: false,
+    dryRun: options.dryRun ?? false,
+  };
+  for (const o of objects) {
+    if (!o.key.startsWith("pool/")) continue;
+    const kind = debFileKind(o.key);
+    if (!kind) continue;
+    const old = kind === "dsc" ? published.sources.get(o.key) : published.packages.get(o.key);
+    const oldSize = old && ("checksums" in old ? old.checksums.size : old.files[0]?.checksums.size);
+    const reusable = old && oldSize === o.size && sameTime(old.mtime, o.mtime) &&
+      ("checksums" in old ? hasHashes(old.checksums, hashes) : true);
+    if (reusable) {
+      if ("checksums" in old) packages.set(o.key, old);
+      else sources.set(o.key, old as DebSource);
+      events.detail(`Skipping: ${o.key}`);
+    } else {
+      toRead.push(o);
+      if (old) summary.changedKeys.push(o.key);
+      else summary.addedKeys.push(o.key);
+    }
+  }
+  for (const key of [...published.packages.keys(), ...published.sources.keys()]) {
+    if (!byKey.has(key)) summary.removedKeys.push(key);
+  }
+
+  // Read new and changed files, in parallel, results in listing order.
+  const totalBytes = toRead.reduce((n, o) => n + o.size, 0);
+  let done = 0;
+  const malformedByDist = new Map<string, string[]>();
+  const reads = orderedPool(toRead, options.concurrency ?? 4, async (o): Promise<Read | MkrepoError> => {
+    events.detail(`${summary.changedKeys.includes(o.key) ? "Updating" : "Adding"}: ${o.key}`);
+    try {
+      const kind = debFileKind(o.key)!;
+      const stream = await storage.read(o.key);
+      if (kind === "dsc") {
+        const src = await readDsc(stream, { key: o.key, hashes, mtime: o.mtime, etag: o.etag });
+        await completeSourceHashes(storage, src, hashes, byKey);
+        return { kind: "dsc", src };
+      }
+      return { kind: "deb", pkg: await readDeb(stream, { key: o.key, kind, hashes, mtime: o.mtime, etag: o.etag }) };
+    } catch (err) {
+      if (err instanceof MkrepoError && err.code === "malformed-package") return err;
+      throw err;
+    }
+  });
+  for await (const r of reads) {
+    const o = toRead[done++];
+    summary.read++;
+    summary.bytesRead += o.size;
+    events.progress({ done, total: toRead.length, bytes: summary.bytesRead, totalBytes });
+    if (r instanceof MkrepoError) {
+      if (!options.force) {
+        throw new MkrepoError({
+          code: "malformed-package",
+          key: storage.describe(o.key),
+          offset: r.offset,
+          reason: r.reason,
+          hint: "fix or remove the file, or run with --force to skip it (listed in malformed_list.txt)",
+          cause: r,
+        });
+      }
+      events.warn(`skipping malformed package ${storage.describe(o.key)}: ${r.reason}`);
+      summary.malformed.push(o.key);
+      const { dist } = poolPlace(o.key, components);
+      malformedByDist.set(dist, [...(malformedByDist.get(dist) ?? []), o.key]);
+    } else if (r.kind === "deb") packages.set(r.pkg.key, r.pkg);
+    else sources.set(r.src.key, r.src);
+  }
+  summary.addedKeys = summary.addedKeys.filter((k) => !summary.malformed.includes(k));
+  summary.changedKeys = summary.changedKeys.filter((k) => !summary.malformed.includes(k));
+  summary.added = summary.addedKeys.length;
+  summary.changed = summary.changedKeys.length;
+  summary.removed = summary.removedKeys.length;
+  summary.packages = packages.size + sources.size;
+
+  // Build every dist's indexes and Release, and what to write.
+  const dists = new Set<string>(published.dists.keys());
+  for (const key of [...packages.keys(), ...sources.keys(), ...summary.malformed]) {
+    dists.add(poolPlace(key, components).dist);
+  }
+  const plan: PublishPlan = { content: [], indexes: [], entryPoints: [], remove: [] };
+  const entryConditions: { key: string; etag?: string }[] = [];
+  for (const dist of [...dists].sort()) {
+    await planDist(dist, {
+      storage,
+      options,
+      hashes,
+      components,
+      packages: [...packages.values()].filter((p) => poolPlace(p.key, components).dist === dist),
+      sources: [...sources.values()].filter((s) => poolPlace(s.key, components).dist === dist),
+      published,
+      byKey,
+      malformed: malformedByDist.get(dist) ?? [],
+      plan,
+      entryConditions,
+    });
+  }
+  if (options.signer && options.publicKeyName) {
+    const armored = await options.signer.publicKeyArmored();
+    plan.indexes.push({
+      key: options.publicKeyName,
+      data: armored,
+      contentType: "application/pgp-keys",
+      cacheControl: CACHE_INDEX,
+    });
+  }
+
+  if (plan.entryPoints.length === 0 && plan.indexes.length === 0 && plan.remove.length === 0) {
+    summary.upToDate = true;
+    events.info(`${options.path}: up to date (${summary.packages} packages)`);
+    return summary;
+  }
+  const condition = entryConditions[0];
+  const result = await publish(storage, plan, {
+    dryRun: options.dryRun,
+    publicRead: options.publicRead,
+    condition: condition ? { etag: condition.etag } : undefined,
+    onWrite: (key, action) => events.detail(`${options.dryRun ? "Would " + action : action === "write" ? "Writing" : "Removing"}: ${key}`),
+  });
+  summary.written = result.written;
+  summary.deleted = result.removed;
+  return summary;
+}
+
+/** For a .dsc whose checksum lists lack a requested digest, hashes the listed files. */
+async function completeSourceHashes(
+  storage: Storage,
+  src: DebSource,
+  hashes: readonly HashName[],
+  byKey: ReadonlyMap<string, ObjectInfo>,
+): Promise<void> {
+  const dir = src.key.slice(0, src.key.lastIndexOf("/") + 1);
+  for (const f of src.files.slice(1)) {
+    const key = dir + f.name;
+    const obj = byKey.get(key);
+    if (!obj) {
+      throw new MkrepoError({
+        code: "malformed-package",
+        key: src.key,
+        reason: `it lists ${f.name}, which is not in ${dir || "the repository root"}`,
+      });
+    }
+    if (obj.size !== f.checksums.size) {
+      throw new MkrepoError({
+        code: "malformed-package",
+        key: src.key,
+        reason: `it lists ${f.name} with size ${f.checksums.size}, but the file has ${obj.size} bytes`,
+      });
+    }
+    if (!hasHashes(f.checksums, hashes)) {
+      const sums = await hashStream(await storage.read(key), hashes);
+      f.checksums = { ...sums, ...f.checksums };
+    }
+  }
+}
+
+interface DistContext {
+  storage: Storage;
+  options: DebUpdateOptions;
+  hashes: HashName[];
+  components: Set<string>;
+  packages: DebPackage[];
+  sources: DebSource[];
+  published: PublishedDeb;
+  byKey: ReadonlyMap<string, ObjectInfo>;
+  malformed: string[];
+  plan: PublishPlan;
+  entryConditions: { key: string; etag?: string }[];
+}
+
+async function planDist(dist: string, ctx: DistContext): Promise<void> {
+  const { options, components, byKey, plan } = ctx;
+  const base = `dists/${dist}/`;
+  const old = ctx.published.dists.get(dist);
+
+  const comps = new Set<string>();
+  const archs = new Set<string>(options.architectures ?? []);
+  old?.release.architectures.forEach((a) => a !== "all" && a !== "source" && archs.add(a));
+  old?.release.components.forEach((c) => comps.add(c));
+  for (const p of ctx.packages) {
+    comps.add(poolPlace(p.key, components).component);
+    if (p.architecture !== "all") archs.add(p.architecture);
+  }
+  for (const s of ctx.sources) comps.add(poolPlace(s.key, components).component);
+  if (comps.size === 0) comps.add("main");
+  if (archs.size === 0) FALLBACK_ARCHITECTURES.forEach((a) => archs.add(a));
+  const archList = [...archs].sort();
+  const compList = [...comps].sort();
+
+  const files: IndexFile[] = [];
+  for (const comp of compList) {
+    const inComp = ctx.packages.filter((p) => poolPlace(p.key, components).component === comp);
+    const debs = inComp.filter((p) => p.kind !== "udeb");
+    const udebs = inComp.filter((p) => p.kind === "udeb");
+    for (const arch of archList) {
+      const pick = (list: DebPackage[]) => list.filter((p) => p.architecture === arch || p.architecture === "all");
+      files.push(...await packagesIndex(`${comp}/binary-${arch}/Packages`, pick(debs), ctx.hashes));
+      if (udebs.length > 0) {
+        files.push(...await packagesIndex(`${comp}/debian-installer/binary-${arch}/Packages`, pick(udebs), ctx.hashes));
+      }
+    }
+    const srcs = ctx.sources.filter((s) => poolPlace(s.key, components).component === comp);
+    if (srcs.length > 0) files.push(...await sourcesIndex(`${comp}/source/Sources`, srcs, ctx.hashes));
+  }
+
+  const entries: ReleaseEntry[] = files.map((f) => ({ path: f.key, checksums: f.checksums }));
+  const meta = {
+    origin: options.origin ?? "Repo generator",
+    label: options.label ?? "Repo generator",
+    suite: dist,
+    codename: dist,
+    date: options.date ?? new Date(),
+    architectures: archList,
+    components: compList,
+    description: options.description ?? "Repo generator",
+  };
+  const release = releaseText(meta, entries);
+
+  // Nothing to do when the published Release already says the same (apart from Date).
+  const signedOk = ctx.options.signer
+    ? byKey.has(base + "InRelease") && byKey.has(base + "Release.gpg")
+    : !byKey.has(base + "InRelease") && !byKey.has(base + "Release.gpg");
+  const malformedKey = base + "malformed_list.txt";
+  const malformedOk = ctx.malformed.length > 0 ? false : !byKey.has(malformedKey);
+  if (old && releaseIdentity(old.release) === releaseIdentity(parseRelease(release)) && signedOk && malformedOk) {
+    return;
+  }
+
+  // Content-addressed copies first (skipping those already there), then the indexes.
+  for (const f of files) {
+    const dir = base + f.key.slice(0, f.key.lastIndexOf("/") + 1);
+    for (const [hash, name] of [["sha256", "SHA256"], ["sha512", "SHA512"]] as const) {
+      const key = `${dir}by-hash/${name}/${f.checksums[hash]}`;
+      if (!byKey.has(key)) {
+        plan.content.push({ key, data: f.data, contentType: f.contentType, cacheControl: CACHE_IMMUTABLE });
+      }
+    }
+    plan.indexes.push({ key: base + f.key, data: f.data, contentType: f.contentType, cacheControl: CACHE_INDEX });
+  }
+  if (ctx.malformed.length > 0) {
+    plan.indexes.push({
+      key: malformedKey,
+      data: ctx.malformed.join("\n") + "\n",
+      contentType: "text/plain; charset=utf-8",
+      cacheControl: CACHE_INDEX,
+    });
+  } else if (byKey.has(malformedKey)) plan.remove.push(malformedKey);
+
+  // Entry points: InRelease first (apt prefers it), then Release and Release.gpg.
+  const text = "text/plain; charset=utf-8";
+  if (ctx.options.signer) {
+    const inRelease = await ctx.options.signer.clearSign(release);
+    const detached = await ctx.options.signer.detachSign(release);
+    ctx.entryConditions.push({ key: base + "InRelease", etag: old?.etags.inRelease });
+    plan.entryPoints.push({ key: base + "InRelease", data: inRelease, contentType: text, cacheControl: CACHE_ENTRY });
+    plan.entryPoints.push({ key: base + "Release", data: release, contentType: text, cacheControl: CACHE_ENTRY });
+    plan.entryPoints.push({
+      key: base + "Release.gpg",
+      data: detached,
+      contentType: "application/pgp-signature",
+      cacheControl: CACHE_ENTRY,
+    });
+  } else {
+    ctx.entryConditions.push({ key: base + "Release", etag: old?.etags.release });
+    plan.entryPoints.push({ key: base + "Release", data: release, contentType: text, cacheControl: CACHE_ENTRY });
+    // An old signature would no longer match: remove it after Release is replaced.
+    for (const k of ["InRelease", "Release.gpg"]) if (byKey.has(base + k)) plan.remove.push(base + k);
+  }
+
+  // Previous generation stays; files neither generation names are removed.
+  const keep = new Set<string>();
+  const named = (path: string, c: { sha256?: string; sha512?: string }) => {
+    keep.add(base + path);
+    const dir = base + path.slice(0, path.lastIndexOf("/") + 1);
+    if (c.sha256) keep.add(`${dir}by-hash/SHA256/${c.sha256}`);
+    if (c.sha512) keep.add(`${dir}by-hash/SHA512/${c.sha512}`);
+  };
+  for (const f of files) named(f.key, f.checksums);
+  for (const [path, c] of old?.release.entries ?? []) named(path, c);
+  for (const key of byKey.keys()) {
+    if (!key.startsWith(base) || keep.has(key)) continue;
+    if (/\/by-hash\/[^/]+\/[0-9a-f]+$/.test(key) || /\/(Packages|Sources)(\.gz|\.xz|\.bz2)?$/.test(key)) {
+      plan.remove.push(key);
+    }
+  }
+}
+
+/** A Release's content apart from its Date: equal identities mean nothing to publish. */
+function releaseIdentity(release: ParsedRelease): string {
+  const fields = [...release.fields].filter(([k]) => !["Date", "MD5Sum", "SHA1", "SHA256", "SHA512"].includes(k));
+  const entries = [...release.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([fields, entries]);
+}

@@ -1,0 +1,28 @@
+/**
+ * Opens the storage for a location. The S3 backend (and the AWS SDK) is loaded only when an
+ * S3 location is given, through a literal dynamic import that `deno compile` still bundles.
+ * @module
+ */
+import type { Location } from "./location.ts";
+import type { Storage } from "./storage.ts";
+import { createFsStorage } from "./fs_storage.ts";
+
+/** S3 settings from the command line (all optional; the SDK chain fills the rest). */
+export interface S3Settings {
+  endpoint?: string;
+  region?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  publicRead?: boolean;
+  storageClass?: string;
+  sse?: "AES256" | "aws:kms";
+  sseKmsKeyId?: string;
+  concurrency?: number;
+}
+
+/** Returns the storage for a location. */
+export async function openStorage(location: Location, s3: S3Settings = {}): Promise<Storage> {
+  if (location.kind === "fs") return createFsStorage(location.root);
+  const { createS3Storage } = await import("./s3_storage.ts");
+  return createS3Storage({ bucket: location.bucket, prefix: location.prefix, ...s3 });
+}
