@@ -15,7 +15,7 @@
  */
 import { main } from "./src/cli/main.ts";
 
-export { updateRepository, type UpdateOptions } from "./src/repo/update.ts";
+export { type UpdateOptions, updateRepository } from "./src/repo/update.ts";
 export { type RepoSummary, type RunEvents, silentEvents } from "./src/repo/run_types.ts";
 export { createFsStorage } from "./src/storage/fs_storage.ts";
 export { openStorage, type S3Settings } from "./src/storage/open_storage.ts";

@@ -92,24 +92,59 @@ export const OPTIONS = {
     help: "S3-compatible endpoint (MinIO, Ceph RGW, R2...); implies path-style addressing",
     group: "s3",
   },
-  "s3-region": { type: "string", arg: "REGION", help: "default: from the AWS chain, else us-east-1", group: "s3" },
+  "s3-region": {
+    type: "string",
+    arg: "REGION",
+    help: "default: from the AWS chain, else us-east-1",
+    group: "s3",
+  },
   "s3-access-key-id": {
     type: "string",
     arg: "ID",
     help: "else the AWS SDK default chain (env, ~/.aws profiles, SSO, roles)",
     group: "s3",
   },
-  "s3-secret-access-key": { type: "string", arg: "KEY", help: "secret for --s3-access-key-id", group: "s3" },
+  "s3-secret-access-key": {
+    type: "string",
+    arg: "KEY",
+    help: "secret for --s3-access-key-id",
+    group: "s3",
+  },
   "s3-public-read": {
     type: "boolean",
     help: "give what mkrepo writes the public-read ACL",
     group: "s3",
   },
-  "s3-storage-class": { type: "string", arg: "CLASS", help: "storage class of written objects", group: "s3" },
-  "s3-sse": { type: "string", arg: "ALG", help: "server-side encryption: AES256 or aws:kms", group: "s3" },
-  "s3-sse-kms-key-id": { type: "string", arg: "ID", help: "KMS key id for --s3-sse aws:kms", group: "s3" },
-  "deb-origin": { type: "string", arg: "TEXT", help: "Release Origin (env MKREPO_DEB_ORIGIN)", group: "deb" },
-  "deb-label": { type: "string", arg: "TEXT", help: "Release Label (env MKREPO_DEB_LABEL)", group: "deb" },
+  "s3-storage-class": {
+    type: "string",
+    arg: "CLASS",
+    help: "storage class of written objects",
+    group: "s3",
+  },
+  "s3-sse": {
+    type: "string",
+    arg: "ALG",
+    help: "server-side encryption: AES256 or aws:kms",
+    group: "s3",
+  },
+  "s3-sse-kms-key-id": {
+    type: "string",
+    arg: "ID",
+    help: "KMS key id for --s3-sse aws:kms",
+    group: "s3",
+  },
+  "deb-origin": {
+    type: "string",
+    arg: "TEXT",
+    help: "Release Origin (env MKREPO_DEB_ORIGIN)",
+    group: "deb",
+  },
+  "deb-label": {
+    type: "string",
+    arg: "TEXT",
+    help: "Release Label (env MKREPO_DEB_LABEL)",
+    group: "deb",
+  },
   "deb-description": {
     type: "string",
     arg: "TEXT",
@@ -119,7 +154,8 @@ export const OPTIONS = {
   "deb-architectures": {
     type: "string",
     arg: "LIST",
-    help: "architectures every dist declares, comma-separated (empty indexes for those with no packages)",
+    help:
+      "architectures every dist declares, comma-separated (empty indexes for those with no packages)",
     group: "deb",
   },
   "deb-components": {
@@ -146,8 +182,20 @@ export const OPTIONS = {
     help: "accepted for compatibility with the original mkrepo; mkrepo writes no temp files",
     group: "compat",
   },
-  "name": { type: "string", arg: "NAME", help: "keygen: user name of the key", group: "signing", commands: ["keygen"] },
-  "email": { type: "string", arg: "EMAIL", help: "keygen: e-mail of the key", group: "signing", commands: ["keygen"] },
+  "name": {
+    type: "string",
+    arg: "NAME",
+    help: "keygen: user name of the key",
+    group: "signing",
+    commands: ["keygen"],
+  },
+  "email": {
+    type: "string",
+    arg: "EMAIL",
+    help: "keygen: e-mail of the key",
+    group: "signing",
+    commands: ["keygen"],
+  },
   "type": {
     type: "string",
     arg: "TYPE",
@@ -315,12 +363,19 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (options.help || options.version) return options;
   if (command !== "keygen" && options.paths.length === 0) {
     throw usage(
-      command === "verify" ? "verify needs a PATH" : "missing PATH (a folder or s3://bucket/prefix)",
-      command === "verify" ? "usage: mkrepo verify [--deep] [--key FILE] PATH" : "usage: mkrepo [options] PATH [PATH...]; see mkrepo --help",
+      command === "verify"
+        ? "verify needs a PATH"
+        : "missing PATH (a folder or s3://bucket/prefix)",
+      command === "verify"
+        ? "usage: mkrepo verify [--deep] [--key FILE] PATH"
+        : "usage: mkrepo [options] PATH [PATH...]; see mkrepo --help",
     );
   }
   if (command === "keygen" && options.paths.length > 0) {
-    throw usage(`keygen takes no PATH (got "${options.paths[0]}")`, "usage: mkrepo keygen --name NAME --email EMAIL [--out PREFIX]");
+    throw usage(
+      `keygen takes no PATH (got "${options.paths[0]}")`,
+      "usage: mkrepo keygen --name NAME --email EMAIL [--out PREFIX]",
+    );
   }
   if (options.s3.secretAccessKey !== undefined && options.s3.accessKeyId === undefined) {
     throw usage("--s3-secret-access-key needs --s3-access-key-id");

@@ -53,18 +53,26 @@ async function signerFor(opts: CliOptions, config: RunConfig): Promise<Signer | 
     return await createSigner({ armoredKey, passphrase: config.signingPassphrase });
   }
   if (config.signingKey !== undefined) {
-    return await createSigner({ armoredKey: config.signingKey, passphrase: config.signingPassphrase });
+    return await createSigner({
+      armoredKey: config.signingKey,
+      passphrase: config.signingPassphrase,
+    });
   }
   if (config.gpgSignKey !== undefined) return await createSigner({ gpgKeyId: config.gpgSignKey });
   throw new MkrepoError({
     code: "usage",
     action: "sign",
-    reason: "--sign needs a key: set MKREPO_SIGNING_KEY, pass --sign-key-file FILE, or set GPG_SIGN_KEY",
+    reason:
+      "--sign needs a key: set MKREPO_SIGNING_KEY, pass --sign-key-file FILE, or set GPG_SIGN_KEY",
     hint: "create one with: mkrepo keygen --name NAME --email EMAIL --out signing",
   });
 }
 
-async function runUpdate(opts: CliOptions, reporter: Reporter, summaries: RepoSummary[]): Promise<void> {
+async function runUpdate(
+  opts: CliOptions,
+  reporter: Reporter,
+  summaries: RepoSummary[],
+): Promise<void> {
   const config = readConfig();
   const signer = await signerFor(opts, config);
   if (signer) reporter.info(`Signing with ${signer.description}`);
@@ -143,7 +151,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     print(`mkrepo ${VERSION}`);
     return 0;
   }
-  const reporter = new Reporter({ quiet: opts.quiet, verbose: opts.verbose, tty: Deno.stderr.isTerminal() });
+  const reporter = new Reporter({
+    quiet: opts.quiet,
+    verbose: opts.verbose,
+    tty: Deno.stderr.isTerminal(),
+  });
   const summaries: RepoSummary[] = [];
   let failure: unknown;
   try {
@@ -156,13 +168,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   reporter.finish();
   if (opts.json && opts.command === "update") {
-    print(JSON.stringify({
-      ok: failure === undefined,
-      version: VERSION,
-      dryRun: opts.dryRun,
-      repos: summaries,
-      ...(failure !== undefined ? { error: failure instanceof Error ? failure.message : String(failure) } : {}),
-    }, null, 2));
+    print(JSON.stringify(
+      {
+        ok: failure === undefined,
+        version: VERSION,
+        dryRun: opts.dryRun,
+        repos: summaries,
+        ...(failure !== undefined
+          ? { error: failure instanceof Error ? failure.message : String(failure) }
+          : {}),
+      },
+      null,
+      2,
+    ));
   }
   if (failure !== undefined) {
     console.error(formatError(failure, { verbose: opts.verbose }));
@@ -173,7 +191,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (s.upToDate) continue;
       reporter.info(
         `${s.path}: ${s.kind} repository, ${s.packages} packages (${s.added} added, ${s.changed} changed, ` +
-          `${s.removed} removed${s.malformed.length ? `, ${s.malformed.length} malformed skipped` : ""}), ` +
+          `${s.removed} removed${
+            s.malformed.length ? `, ${s.malformed.length} malformed skipped` : ""
+          }), ` +
           `${s.dryRun ? "would write" : "wrote"} ${s.written.length} files`,
       );
     }

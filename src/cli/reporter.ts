@@ -39,7 +39,9 @@ function formatSeconds(s: number): string {
 export function progressText(p: Progress, elapsedSeconds: number): string {
   const rate = elapsedSeconds > 0 ? p.bytes / elapsedSeconds : 0;
   const eta = rate > 0 ? (p.totalBytes - p.bytes) / rate : Infinity;
-  return `reading packages ${p.done}/${p.total}, ${formatBytes(p.bytes)}/${formatBytes(p.totalBytes)}` +
+  return `reading packages ${p.done}/${p.total}, ${formatBytes(p.bytes)}/${
+    formatBytes(p.totalBytes)
+  }` +
     (elapsedSeconds > 0.5 ? `, ${formatBytes(rate)}/s, ETA ${formatSeconds(eta)}` : "");
 }
 

@@ -22,12 +22,18 @@ export interface UpdateOptions {
   publicKeyName?: string;
   publicRead?: boolean;
   date?: Date;
-  deb?: Pick<DebUpdateOptions, "hashes" | "architectures" | "components" | "origin" | "label" | "description">;
+  deb?: Pick<
+    DebUpdateOptions,
+    "hashes" | "architectures" | "components" | "origin" | "label" | "description"
+  >;
   rpm?: { compression?: "gzip" | "xz" | "zstd" };
 }
 
 /** Updates the Debian or RPM repository in `storage`. */
-export async function updateRepository(storage: Storage, options: UpdateOptions): Promise<RepoSummary> {
+export async function updateRepository(
+  storage: Storage,
+  options: UpdateOptions,
+): Promise<RepoSummary> {
   const objects = await Array.fromAsync(storage.list(""));
   const kind = detectKind(objects);
   if (kind === "deb") {

@@ -15,7 +15,12 @@ import { readDsc } from "../reader/deb/read_dsc.ts";
 import { hashStream } from "../reader/hashing.ts";
 import { packagesIndex, RELEASE_HASHES, sourcesIndex } from "../index/deb/packages_index.ts";
 import { type PublishedDeb, readPublishedDeb } from "../index/deb/read_packages.ts";
-import { type ParsedRelease, parseRelease, type ReleaseEntry, releaseText } from "../index/deb/release_file.ts";
+import {
+  type ParsedRelease,
+  parseRelease,
+  type ReleaseEntry,
+  releaseText,
+} from "../index/deb/release_file.ts";
 import type { IndexFile } from "../index/index_file.ts";
 import {
   CACHE_ENTRY,
@@ -64,7 +69,10 @@ function sameTime(a: number, b: number): boolean {
   return Math.abs(a - b) < 1;
 }
 
-function hasHashes(c: { md5?: string; sha1?: string; sha256?: string; sha512?: string }, hashes: readonly HashName[]) {
+function hasHashes(
+  c: { md5?: string; sha1?: string; sha256?: string; sha512?: string },
+  hashes: readonly HashName[],
+) {
   return hashes.every((h) => c[h] !== undefined);
 }
 
@@ -130,22 +138,29 @@ export async function updateDebRepository(
   const totalBytes = toRead.reduce((n, o) => n + o.size, 0);
   let done = 0;
   const malformedByDist = new Map<string, string[]>();
-  const reads = orderedPool(toRead, options.concurrency ?? 4, async (o): Promise<Read | MkrepoError> => {
-    events.detail(`${summary.changedKeys.includes(o.key) ? "Updating" : "Adding"}: ${o.key}`);
-    try {
-      const kind = debFileKind(o.key)!;
-      const stream = await storage.read(o.key);
-      if (kind === "dsc") {
-        const src = await readDsc(stream, { key: o.key, hashes, mtime: o.mtime, etag: o.etag });
-        await completeSourceHashes(storage, src, hashes, byKey);
-        return { kind: "dsc", src };
+  const reads = orderedPool(
+    toRead,
+    options.concurrency ?? 4,
+    async (o): Promise<Read | MkrepoError> => {
+      events.detail(`${summary.changedKeys.includes(o.key) ? "Updating" : "Adding"}: ${o.key}`);
+      try {
+        const kind = debFileKind(o.key)!;
+        const stream = await storage.read(o.key);
+        if (kind === "dsc") {
+          const src = await readDsc(stream, { key: o.key, hashes, mtime: o.mtime, etag: o.etag });
+          await completeSourceHashes(storage, src, hashes, byKey);
+          return { kind: "dsc", src };
+        }
+        return {
+          kind: "deb",
+          pkg: await readDeb(stream, { key: o.key, kind, hashes, mtime: o.mtime, etag: o.etag }),
+        };
+      } catch (err) {
+        if (err instanceof MkrepoError && err.code === "malformed-package") return err;
+        throw err;
       }
-      return { kind: "deb", pkg: await readDeb(stream, { key: o.key, kind, hashes, mtime: o.mtime, etag: o.etag }) };
-    } catch (err) {
-      if (err instanceof MkrepoError && err.code === "malformed-package") return err;
-      throw err;
-    }
-  });
+    },
+  );
   for await (const r of reads) {
     const o = toRead[done++];
     summary.read++;
@@ -158,7 +173,8 @@ export async function updateDebRepository(
           key: storage.describe(o.key),
           offset: r.offset,
           reason: r.reason,
-          hint: "fix or remove the file, or run with --force to skip it (listed in malformed_list.txt)",
+          hint:
+            "fix or remove the file, or run with --force to skip it (listed in malformed_list.txt)",
           cause: r,
         });
       }
@@ -218,7 +234,12 @@ export async function updateDebRepository(
     dryRun: options.dryRun,
     publicRead: options.publicRead,
     condition: condition ? { etag: condition.etag } : undefined,
-    onWrite: (key, action) => events.detail(`${options.dryRun ? "Would " + action : action === "write" ? "Writing" : "Removing"}: ${key}`),
+    onWrite: (key, action) =>
+      events.detail(
+        `${
+          options.dryRun ? "Would " + action : action === "write" ? "Writing" : "Removing"
+        }: ${key}`,
+      ),
   });
   summary.written = result.written;
   summary.deleted = result.removed;
@@ -247,7 +268,8 @@ async function completeSourceHashes(
       throw new MkrepoError({
         code: "malformed-package",
         key: src.key,
-        reason: `it lists ${f.name} with size ${f.checksums.size}, but the file has ${obj.size} bytes`,
+        reason:
+          `it lists ${f.name} with size ${f.checksums.size}, but the file has ${obj.size} bytes`,
       });
     }
     if (!hasHashes(f.checksums, hashes)) {
@@ -296,14 +318,23 @@ async function planDist(dist: string, ctx: DistContext): Promise<void> {
     const debs = inComp.filter((p) => p.kind !== "udeb");
     const udebs = inComp.filter((p) => p.kind === "udeb");
     for (const arch of archList) {
-      const pick = (list: DebPackage[]) => list.filter((p) => p.architecture === arch || p.architecture === "all");
+      const pick = (list: DebPackage[]) =>
+        list.filter((p) => p.architecture === arch || p.architecture === "all");
       files.push(...await packagesIndex(`${comp}/binary-${arch}/Packages`, pick(debs), ctx.hashes));
       if (udebs.length > 0) {
-        files.push(...await packagesIndex(`${comp}/debian-installer/binary-${arch}/Packages`, pick(udebs), ctx.hashes));
+        files.push(
+          ...await packagesIndex(
+            `${comp}/debian-installer/binary-${arch}/Packages`,
+            pick(udebs),
+            ctx.hashes,
+          ),
+        );
       }
     }
     const srcs = ctx.sources.filter((s) => poolPlace(s.key, components).component === comp);
-    if (srcs.length > 0) files.push(...await sourcesIndex(`${comp}/source/Sources`, srcs, ctx.hashes));
+    if (srcs.length > 0) {
+      files.push(...await sourcesIndex(`${comp}/source/Sources`, srcs, ctx.hashes));
+    }
   }
 
   const entries: ReleaseEntry[] = files.map((f) => ({ path: f.key, checksums: f.checksums }));
@@ -325,7 +356,10 @@ async function planDist(dist: string, ctx: DistContext): Promise<void> {
     : !byKey.has(base + "InRelease") && !byKey.has(base + "Release.gpg");
   const malformedKey = base + "malformed_list.txt";
   const malformedOk = ctx.malformed.length > 0 ? false : !byKey.has(malformedKey);
-  if (old && releaseIdentity(old.release) === releaseIdentity(parseRelease(release)) && signedOk && malformedOk) {
+  if (
+    old && releaseIdentity(old.release) === releaseIdentity(parseRelease(release)) && signedOk &&
+    malformedOk
+  ) {
     return;
   }
 
@@ -335,10 +369,20 @@ async function planDist(dist: string, ctx: DistContext): Promise<void> {
     for (const [hash, name] of [["sha256", "SHA256"], ["sha512", "SHA512"]] as const) {
       const key = `${dir}by-hash/${name}/${f.checksums[hash]}`;
       if (!byKey.has(key)) {
-        plan.content.push({ key, data: f.data, contentType: f.contentType, cacheControl: CACHE_IMMUTABLE });
+        plan.content.push({
+          key,
+          data: f.data,
+          contentType: f.contentType,
+          cacheControl: CACHE_IMMUTABLE,
+        });
       }
     }
-    plan.indexes.push({ key: base + f.key, data: f.data, contentType: f.contentType, cacheControl: CACHE_INDEX });
+    plan.indexes.push({
+      key: base + f.key,
+      data: f.data,
+      contentType: f.contentType,
+      cacheControl: CACHE_INDEX,
+    });
   }
   if (ctx.malformed.length > 0) {
     plan.indexes.push({
@@ -355,8 +399,18 @@ async function planDist(dist: string, ctx: DistContext): Promise<void> {
     const inRelease = await ctx.options.signer.clearSign(release);
     const detached = await ctx.options.signer.detachSign(release);
     ctx.entryConditions.push({ key: base + "InRelease", etag: old?.etags.inRelease });
-    plan.entryPoints.push({ key: base + "InRelease", data: inRelease, contentType: text, cacheControl: CACHE_ENTRY });
-    plan.entryPoints.push({ key: base + "Release", data: release, contentType: text, cacheControl: CACHE_ENTRY });
+    plan.entryPoints.push({
+      key: base + "InRelease",
+      data: inRelease,
+      contentType: text,
+      cacheControl: CACHE_ENTRY,
+    });
+    plan.entryPoints.push({
+      key: base + "Release",
+      data: release,
+      contentType: text,
+      cacheControl: CACHE_ENTRY,
+    });
     plan.entryPoints.push({
       key: base + "Release.gpg",
       data: detached,
@@ -365,9 +419,16 @@ async function planDist(dist: string, ctx: DistContext): Promise<void> {
     });
   } else {
     ctx.entryConditions.push({ key: base + "Release", etag: old?.etags.release });
-    plan.entryPoints.push({ key: base + "Release", data: release, contentType: text, cacheControl: CACHE_ENTRY });
+    plan.entryPoints.push({
+      key: base + "Release",
+      data: release,
+      contentType: text,
+      cacheControl: CACHE_ENTRY,
+    });
     // An old signature would no longer match: remove it after Release is replaced.
-    for (const k of ["InRelease", "Release.gpg"]) if (byKey.has(base + k)) plan.remove.push(base + k);
+    for (const k of ["InRelease", "Release.gpg"]) {
+      if (byKey.has(base + k)) plan.remove.push(base + k);
+    }
   }
 
   // Previous generation stays; files neither generation names are removed.
@@ -382,7 +443,10 @@ async function planDist(dist: string, ctx: DistContext): Promise<void> {
   for (const [path, c] of old?.release.entries ?? []) named(path, c);
   for (const key of byKey.keys()) {
     if (!key.startsWith(base) || keep.has(key)) continue;
-    if (/\/by-hash\/[^/]+\/[0-9a-f]+$/.test(key) || /\/(Packages|Sources)(\.gz|\.xz|\.bz2)?$/.test(key)) {
+    if (
+      /\/by-hash\/[^/]+\/[0-9a-f]+$/.test(key) ||
+      /\/(Packages|Sources)(\.gz|\.xz|\.bz2)?$/.test(key)
+    ) {
       plan.remove.push(key);
     }
   }
@@ -390,7 +454,9 @@ async function planDist(dist: string, ctx: DistContext): Promise<void> {
 
 /** A Release's content apart from its Date: equal identities mean nothing to publish. */
 function releaseIdentity(release: ParsedRelease): string {
-  const fields = [...release.fields].filter(([k]) => !["Date", "MD5Sum", "SHA1", "SHA256", "SHA512"].includes(k));
+  const fields = [...release.fields].filter(([k]) =>
+    !["Date", "MD5Sum", "SHA1", "SHA256", "SHA512"].includes(k)
+  );
   const entries = [...release.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return JSON.stringify([fields, entries]);
 }

@@ -240,7 +240,13 @@ export class FsStorage implements Storage {
   #wrap(err: unknown, key: string, action: string): MkrepoError {
     if (err instanceof MkrepoError) return err;
     if (err instanceof Deno.errors.NotFound) {
-      return new MkrepoError({ code: "not-found", action, key: this.describe(key), reason: "no such file", cause: err });
+      return new MkrepoError({
+        code: "not-found",
+        action,
+        key: this.describe(key),
+        reason: "no such file",
+        cause: err,
+      });
     }
     if (err instanceof Deno.errors.PermissionDenied) {
       return new MkrepoError({
@@ -263,12 +269,22 @@ export class FsStorage implements Storage {
 }
 
 function conflict(key: string, why: string): MkrepoError {
-  return new MkrepoError({ code: "conflict", action: "write", key, reason: `${why} (concurrent run)` });
+  return new MkrepoError({
+    code: "conflict",
+    action: "write",
+    key,
+    reason: `${why} (concurrent run)`,
+  });
 }
 
 function toInfo(key: string, info: Deno.FileInfo): ObjectInfo {
   const mtime = info.mtime?.getTime() ?? 0;
-  return { key, size: info.size, mtime, etag: `${info.size}-${info.mtime?.getTime() ?? 0}-${info.ino ?? 0}` };
+  return {
+    key,
+    size: info.size,
+    mtime,
+    etag: `${info.size}-${info.mtime?.getTime() ?? 0}-${info.ino ?? 0}`,
+  };
 }
 
 async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {

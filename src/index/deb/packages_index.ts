@@ -44,7 +44,8 @@ export function comparePackages(a: DebPackage, b: DebPackage): number {
 
 /** Stable order of source packages: name, version, key. */
 export function compareSources(a: DebSource, b: DebSource): number {
-  return compareText(a.name, b.name) || compareText(a.version, b.version) || compareText(a.key, b.key);
+  return compareText(a.name, b.name) || compareText(a.version, b.version) ||
+    compareText(a.key, b.key);
 }
 
 function* packageChunks(packages: readonly DebPackage[], hashes: readonly HashName[]) {

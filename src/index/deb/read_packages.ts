@@ -10,7 +10,7 @@ import type { ObjectInfo, Storage } from "../../storage/storage.ts";
 import { readAll } from "../../storage/storage.ts";
 import type { DebPackage, DebSource } from "../../record/deb_package.ts";
 import { readParagraphs } from "../../record/deb822.ts";
-import { decompressByName } from "../../reader/decompress.ts";
+import { compressionOf, decompress } from "../../reader/decompress.ts";
 import { MkrepoError } from "../../errors.ts";
 import { type ParsedRelease, parseRelease } from "./release_file.ts";
 import { packageFromParagraph, sourceFromParagraph } from "./paragraphs.ts";
@@ -48,12 +48,16 @@ function pickVariant(base: string, exists: (key: string) => boolean): string | u
 }
 
 async function* paragraphsOf(storage: Storage, key: string) {
-  let stream = await storage.read(key);
-  if (!key.endsWith("Packages") && !key.endsWith("Sources")) {
-    stream = decompressByName(stream, key, MAX_INDEX_BYTES);
-  }
+  const name = key.slice(key.lastIndexOf("/") + 1);
+  const base = name.startsWith("Sources") ? "Sources" : "Packages";
+  const compression = compressionOf(name, base, { key });
+  const stream = decompress(await storage.read(key), compression, {
+    key,
+    name,
+    maxOutput: MAX_INDEX_BYTES,
+  });
   try {
-    yield* readParagraphs(stream, { key });
+    yield* readParagraphs(stream, { key: storage.describe(key) });
   } catch (err) {
     if (err instanceof MkrepoError) throw err;
     throw new MkrepoError({
@@ -84,7 +88,10 @@ export async function readPublishedDeb(
     out.dists.set(dist, {
       dist,
       release,
-      etags: { inRelease: objects.get(base + "InRelease")?.etag, release: objects.get(base + "Release")?.etag },
+      etags: {
+        inRelease: objects.get(base + "InRelease")?.etag,
+        release: objects.get(base + "Release")?.etag,
+      },
     });
     const bases = new Set<string>();
     for (const path of release.entries.keys()) {

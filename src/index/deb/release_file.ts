@@ -112,5 +112,10 @@ export function parseRelease(text: string): ParsedRelease {
     fields.set(current, line.slice(colon + 1).trim());
   }
   const words = (name: string) => (fields.get(name) ?? "").split(/\s+/).filter((s) => s);
-  return { fields, architectures: words("Architectures"), components: words("Components"), entries };
+  return {
+    fields,
+    architectures: words("Architectures"),
+    components: words("Components"),
+    entries,
+  };
 }
