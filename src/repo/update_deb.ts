@@ -13,7 +13,7 @@ import { orderedPool } from "../util/ordered_pool.ts";
 import { readDeb } from "../reader/deb/read_deb.ts";
 import { readDsc } from "../reader/deb/read_dsc.ts";
 import { hashStream } from "../reader/hashing.ts";
-import { packagesIndex, RELEASE_HASHES, sourcesIndex } from "../index/deb/packages_index.ts";
+import { packagesIndex, sourcesIndex } from "../index/deb/packages_index.ts";
 import { type PublishedDeb, readPublishedDeb } from "../index/deb/read_packages.ts";
 import {
   type ParsedRelease,
@@ -26,7 +26,6 @@ import {
   CACHE_ENTRY,
   CACHE_IMMUTABLE,
   CACHE_INDEX,
-  type OutputFile,
   publish,
   type PublishPlan,
 } from "../publish/publisher.ts";
