@@ -2,11 +2,23 @@
  * Writes a new generation of metadata in an order that keeps every client consistent:
  * content-addressed files first, then the indexes at their usual names, then the entry points
  * (the first one conditionally, so a concurrent run is detected), then removal of files that
- * neither the new nor the previous generation names. In dry-run mode nothing is written;
- * the plan is reported instead.
+ * neither the new nor the previous generation names. If a write fails before the last entry
+ * point is written, the files already replaced at their usual names are put back as they were,
+ * so the published repository stays exactly the previous one. In dry-run mode nothing is
+ * written; the plan is reported instead.
  * @module
  */
 import type { Storage, WriteOptions } from "../storage/storage.ts";
+import { MkrepoError } from "../errors.ts";
+
+/** How to put a file back if the publication fails part way. */
+export type Restore =
+  /** The file did not exist: remove it. */
+  | { kind: "remove" }
+  /** The previous content, kept in memory (small files: entry points). */
+  | { kind: "bytes"; data: Uint8Array | string }
+  /** The previous content is at another key (e.g. its by-hash copy). */
+  | { kind: "copy"; from: string };
 
 /** One file to publish. */
 export interface OutputFile {
@@ -14,6 +26,8 @@ export interface OutputFile {
   data: Uint8Array | string;
   contentType: string;
   cacheControl: string;
+  /** How to undo this write; omitted for content-addressed files (left for cleanup). */
+  restore?: Restore;
 }
 
 /** What a run publishes, grouped by write order. */
@@ -43,6 +57,8 @@ export interface PublishOptions {
   concurrency?: number;
   /** Called for every key written or removed (or planned, in dry-run mode). */
   onWrite?: (key: string, action: "write" | "remove") => void;
+  /** Called when a rollback step itself fails (the original error is still thrown). */
+  onRollbackError?: (key: string, err: unknown) => void;
 }
 
 /** Cache-Control for entry points: clients must revalidate soon. */
@@ -52,25 +68,57 @@ export const CACHE_INDEX = "public, max-age=60, must-revalidate";
 /** Cache-Control for content-addressed files: they never change. */
 export const CACHE_IMMUTABLE = "public, max-age=31536000, immutable";
 
+function writeOptions(f: OutputFile, options: PublishOptions): WriteOptions {
+  return {
+    contentType: f.contentType,
+    cacheControl: f.cacheControl,
+    publicRead: options.publicRead,
+  };
+}
+
 async function writeGroup(
   storage: Storage,
   files: readonly OutputFile[],
   options: PublishOptions,
+  done: OutputFile[],
 ): Promise<void> {
   const queue = [...files];
   const worker = async () => {
     for (let f = queue.shift(); f; f = queue.shift()) {
       options.onWrite?.(f.key, "write");
       if (!options.dryRun) {
-        await storage.write(f.key, f.data, {
-          contentType: f.contentType,
-          cacheControl: f.cacheControl,
-          publicRead: options.publicRead,
-        });
+        await storage.write(f.key, f.data, writeOptions(f, options));
+        done.push(f);
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker),
+  );
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+async function rollback(
+  storage: Storage,
+  done: OutputFile[],
+  options: PublishOptions,
+): Promise<void> {
+  for (const f of done.reverse()) {
+    if (!f.restore) continue;
+    try {
+      if (f.restore.kind === "remove") await storage.remove(f.key);
+      else if (f.restore.kind === "bytes") {
+        await storage.write(f.key, f.restore.data, writeOptions(f, options));
+      } else {await storage.write(
+          f.key,
+          await storage.read(f.restore.from),
+          writeOptions(f, options),
+        );}
+    } catch (err) {
+      options.onRollbackError?.(f.key, err);
+    }
+  }
 }
 
 /** Publishes a plan in the safe order; returns the keys written and removed. */
@@ -88,21 +136,31 @@ export async function publish(
       options.onWrite?.(key, action);
     },
   };
-  await writeGroup(storage, plan.content, track);
-  await writeGroup(storage, plan.indexes, track);
-  for (const [i, f] of plan.entryPoints.entries()) {
-    const write: WriteOptions = {
-      contentType: f.contentType,
-      cacheControl: f.cacheControl,
-      publicRead: options.publicRead,
-    };
-    if (i === 0 && options.condition) {
-      if (options.condition.etag === undefined) write.ifNoneMatch = "*";
-      else write.ifMatch = options.condition.etag;
+  const done: OutputFile[] = [];
+  try {
+    await writeGroup(storage, plan.content, track, done);
+    await writeGroup(storage, plan.indexes, track, done);
+    for (const [i, f] of plan.entryPoints.entries()) {
+      const write = writeOptions(f, options);
+      if (i === 0 && options.condition) {
+        if (options.condition.etag === undefined) write.ifNoneMatch = "*";
+        else write.ifMatch = options.condition.etag;
+      }
+      track.onWrite!(f.key, "write");
+      if (!options.dryRun) {
+        await storage.write(f.key, f.data, write);
+        done.push(f);
+      }
     }
-    track.onWrite!(f.key, "write");
-    if (!options.dryRun) await storage.write(f.key, f.data, write);
+  } catch (err) {
+    // A lost race (conflict) is not rolled back: the other run's files are the current ones,
+    // and the retry that follows rewrites every index for the merged generation.
+    if (!(err instanceof MkrepoError && err.code === "conflict")) {
+      await rollback(storage, done, options);
+    }
+    throw err;
   }
+  // The new generation is published: cleanup failures no longer matter to clients.
   for (const key of plan.remove) {
     track.onWrite!(key, "remove");
     if (!options.dryRun) await storage.remove(key);

@@ -4,7 +4,7 @@
  * publish in the safe order. The only module that knows this whole order for Debian.
  * @module
  */
-import type { ObjectInfo, Storage } from "../storage/storage.ts";
+import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
 import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import type { HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
@@ -28,6 +28,7 @@ import {
   CACHE_INDEX,
   publish,
   type PublishPlan,
+  type Restore,
 } from "../publish/publisher.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
@@ -57,6 +58,8 @@ export interface DebUpdateOptions {
   publicRead?: boolean;
   /** Listing to use instead of listing the storage (the caller already has it). */
   objects?: ObjectInfo[];
+  /** Records read by an earlier attempt of the same run (kept across conflict retries). */
+  readCache?: Map<string, { etag: string; record: DebPackage | DebSource }>;
 }
 
 /** Architectures a dist declares when it holds only `all` packages and none were declared. */
@@ -181,8 +184,13 @@ export async function updateDebRepository(
       summary.malformed.push(o.key);
       const { dist } = poolPlace(o.key, components);
       malformedByDist.set(dist, [...(malformedByDist.get(dist) ?? []), o.key]);
-    } else if (r.kind === "deb") packages.set(r.pkg.key, r.pkg);
-    else sources.set(r.src.key, r.src);
+    } else if (r.kind === "deb") {
+      packages.set(r.pkg.key, r.pkg);
+      options.readCache?.set(o.key, { etag: o.etag, record: r.pkg });
+    } else {
+      sources.set(r.src.key, r.src);
+      options.readCache?.set(o.key, { etag: o.etag, record: r.src });
+    }
   }
   summary.addedKeys = summary.addedKeys.filter((k) => !summary.malformed.includes(k));
   summary.changedKeys = summary.changedKeys.filter((k) => !summary.malformed.includes(k));
@@ -338,14 +346,14 @@ async function planDist(dist: string, ctx: DistContext): Promise<void> {
 
   const entries: ReleaseEntry[] = files.map((f) => ({ path: f.key, checksums: f.checksums }));
   const meta = {
-    origin: options.origin ?? "Repo generator",
-    label: options.label ?? "Repo generator",
+    origin: releaseValue("Origin", options.origin),
+    label: releaseValue("Label", options.label),
     suite: dist,
     codename: dist,
     date: options.date ?? new Date(),
     architectures: archList,
     components: compList,
-    description: options.description ?? "Repo generator",
+    description: releaseValue("Description", options.description),
   };
   const release = releaseText(meta, entries);
 
@@ -363,6 +371,8 @@ async function planDist(dist: string, ctx: DistContext): Promise<void> {
   }
 
   // Content-addressed copies first (skipping those already there), then the indexes.
+  const restoreFor = async (key: string): Promise<Restore> =>
+    byKey.has(key) ? { kind: "bytes", data: await readAll(ctx.storage, key) } : { kind: "remove" };
   for (const f of files) {
     const dir = base + f.key.slice(0, f.key.lastIndexOf("/") + 1);
     for (const [hash, name] of [["sha256", "SHA256"], ["sha512", "SHA512"]] as const) {
@@ -376,54 +386,51 @@ async function planDist(dist: string, ctx: DistContext): Promise<void> {
         });
       }
     }
+    const key = base + f.key;
+    const previous = old?.release.entries.get(f.key)?.sha256;
+    const previousCopy = previous ? `${dir}by-hash/SHA256/${previous}` : undefined;
+    if (previous === f.checksums.sha256 && byKey.get(key)?.size === f.checksums.size) continue;
     plan.indexes.push({
-      key: base + f.key,
+      key,
       data: f.data,
       contentType: f.contentType,
       cacheControl: CACHE_INDEX,
+      restore: previousCopy && byKey.has(previousCopy)
+        ? { kind: "copy", from: previousCopy }
+        : await restoreFor(key),
     });
   }
+  const text = "text/plain; charset=utf-8";
   if (ctx.malformed.length > 0) {
     plan.indexes.push({
       key: malformedKey,
       data: ctx.malformed.join("\n") + "\n",
-      contentType: "text/plain; charset=utf-8",
+      contentType: text,
       cacheControl: CACHE_INDEX,
+      restore: await restoreFor(malformedKey),
     });
   } else if (byKey.has(malformedKey)) plan.remove.push(malformedKey);
 
   // Entry points: InRelease first (apt prefers it), then Release and Release.gpg.
-  const text = "text/plain; charset=utf-8";
+  const entry = async (name: string, data: string, contentType = text) => {
+    plan.entryPoints.push({
+      key: base + name,
+      data,
+      contentType,
+      cacheControl: CACHE_ENTRY,
+      restore: await restoreFor(base + name),
+    });
+  };
   if (ctx.options.signer) {
     const inRelease = await ctx.options.signer.clearSign(release);
     const detached = await ctx.options.signer.detachSign(release);
     ctx.entryConditions.push({ key: base + "InRelease", etag: old?.etags.inRelease });
-    plan.entryPoints.push({
-      key: base + "InRelease",
-      data: inRelease,
-      contentType: text,
-      cacheControl: CACHE_ENTRY,
-    });
-    plan.entryPoints.push({
-      key: base + "Release",
-      data: release,
-      contentType: text,
-      cacheControl: CACHE_ENTRY,
-    });
-    plan.entryPoints.push({
-      key: base + "Release.gpg",
-      data: detached,
-      contentType: "application/pgp-signature",
-      cacheControl: CACHE_ENTRY,
-    });
+    await entry("InRelease", inRelease);
+    await entry("Release", release);
+    await entry("Release.gpg", detached, "application/pgp-signature");
   } else {
     ctx.entryConditions.push({ key: base + "Release", etag: old?.etags.release });
-    plan.entryPoints.push({
-      key: base + "Release",
-      data: release,
-      contentType: text,
-      cacheControl: CACHE_ENTRY,
-    });
+    await entry("Release", release);
     // An old signature would no longer match: remove it after Release is replaced.
     for (const k of ["InRelease", "Release.gpg"]) {
       if (byKey.has(base + k)) plan.remove.push(base + k);
@@ -458,4 +465,19 @@ function releaseIdentity(release: ParsedRelease): string {
   );
   const entries = [...release.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return JSON.stringify([fields, entries]);
+}
+
+/** A Release field value from the user: trimmed, one line, "Repo generator" when unset. */
+function releaseValue(field: string, value: string | undefined): string {
+  const v = (value ?? "").trim();
+  if (/[\r\n]/.test(v)) {
+    throw new MkrepoError({
+      code: "usage",
+      action: "write Release",
+      reason: `the ${field} value must be one line`,
+      hint:
+        `remove line breaks from MKREPO_DEB_${field.toUpperCase()} / --deb-${field.toLowerCase()}`,
+    });
+  }
+  return v === "" ? "Repo generator" : v;
 }
