@@ -1,0 +1,174 @@
+/**
+ * A binary package (.deb, .udeb, .ddeb) stream → DebPackage, in one pass: every byte is hashed
+ * as it goes by; debian-binary is checked; control.tar.{gz,xz,zst} (or plain) is decompressed and
+ * its `control` file parsed; data.tar.* is only hashed, never decompressed nor held in memory.
+ * Member order follows dpkg: debian-binary, control.tar*, data.tar*; members whose name starts
+ * with "_" are ignored, as are members after data.tar.
+ * @module
+ */
+import { MkrepoError } from "../../errors.ts";
+import type { HashName } from "../../record/checksums.ts";
+import type { DebKind, DebPackage } from "../../record/deb_package.ts";
+import { fieldValue, parseParagraph } from "../../record/deb822.ts";
+import { ByteReader } from "../byte_reader.ts";
+import { compressionOf, decompress } from "../decompress.ts";
+import { MultiHasher } from "../hashing.ts";
+import { readArMagic, readArMembers } from "./ar.ts";
+import { readControlFromTar } from "./control_tar.ts";
+
+/** Options of readDeb. */
+export interface ReadDebOptions {
+  /** Storage key of the file; it becomes DebPackage.key and is named in errors. */
+  key: string;
+  /** Package kind; by default taken from the key's extension. */
+  kind?: DebKind;
+  /** Digests to compute over the whole file (default md5 and sha256). */
+  hashes?: readonly HashName[];
+  /** mtime (ms since the epoch) and etag of the object, recorded to detect changes. */
+  mtime?: number;
+  etag?: string;
+  /** Largest compressed control.tar accepted (default 64 MiB). */
+  maxControlTarSize?: number;
+  /** Largest decompressed control.tar accepted (default 256 MiB). */
+  maxControlTarOutput?: number;
+  /** Largest control file accepted (default 4 MiB). */
+  maxControlSize?: number;
+}
+
+/** Default digests of a Packages index entry. */
+export const DEFAULT_DEB_HASHES: readonly HashName[] = ["md5", "sha256"];
+
+const DATA_SUFFIXES = new Set(["", ".gz", ".xz", ".zst", ".bz2", ".lzma"]);
+const MAX_DEBIAN_BINARY = 1024;
+
+/** The package kind a file name implies: .udeb, .ddeb, else deb. */
+export function debKindOf(name: string): DebKind {
+  if (name.endsWith(".udeb")) return "udeb";
+  if (name.endsWith(".ddeb")) return "ddeb";
+  return "deb";
+}
+
+/** Reads a binary package from a stream (consumed to its end) into a DebPackage. */
+export async function readDeb(
+  stream: ReadableStream<Uint8Array>,
+  options: ReadDebOptions,
+): Promise<DebPackage> {
+  const { key } = options;
+  const hasher = new MultiHasher(options.hashes ?? DEFAULT_DEB_HASHES);
+  const maxControlTar = options.maxControlTarSize ?? 64 * 1024 * 1024;
+  const reader = new ByteReader(stream, {
+    key,
+    onChunk: (chunk) => hasher.update(chunk),
+    maxRead: Math.max(maxControlTar, MAX_DEBIAN_BINARY),
+  });
+  const malformed = (reason: string, offset?: number) =>
+    new MkrepoError({ code: "malformed-package", key, offset, reason });
+  try {
+    await readArMagic(reader);
+    let step: "start" | "control" | "data" | "done" = "start";
+    let controlText: string | undefined;
+    for await (const member of readArMembers(reader)) {
+      const { name, size, dataOffset } = member;
+      if (step === "done") continue;
+      if (name === "debian-binary") {
+        if (step !== "start") throw malformed("debian-binary is not the first member", dataOffset);
+        if (size > MAX_DEBIAN_BINARY) {
+          throw malformed(`debian-binary of ${size} bytes is too large`, dataOffset);
+        }
+        const text = new TextDecoder("latin1").decode(await reader.readExact(size, name));
+        if (!/^2\.[0-9]+\n/.test(text)) {
+          const version = JSON.stringify(text.split("\n")[0].slice(0, 20));
+          throw malformed(
+            `unsupported package format ${version} in debian-binary (expected 2.0)`,
+            dataOffset,
+          );
+        }
+        step = "control";
+      } else if (name.startsWith("control.tar")) {
+        const compression = compressionOf(name, "control.tar", { key });
+        if (step === "start") throw malformed(`first member is ${name}, not debian-binary`);
+        if (step !== "control") throw malformed(`unexpected ${name} after the control member`);
+        if (size > maxControlTar) {
+          throw malformed(
+            `${name} of ${size} bytes is larger than the ${maxControlTar}-byte limit`,
+            dataOffset,
+          );
+        }
+        const bytes = await reader.readExact(size, name);
+        const tar = decompress(ReadableStream.from([bytes]), compression, {
+          key,
+          name,
+          maxOutput: options.maxControlTarOutput ?? 256 * 1024 * 1024,
+        });
+        controlText = await readControlFromTar(tar, {
+          key,
+          member: name,
+          maxControlSize: options.maxControlSize,
+        });
+        step = "data";
+      } else if (name.startsWith("data.tar")) {
+        if (!DATA_SUFFIXES.has(name.slice("data.tar".length))) {
+          throw malformed(`${name}: unknown compression`, dataOffset);
+        }
+        if (step === "start") throw malformed(`first member is ${name}, not debian-binary`);
+        if (step === "control") throw malformed(`no control.tar member before ${name}`);
+        step = "done"; // its bytes are skipped (and hashed) by readArMembers
+      } else if (!name.startsWith("_")) {
+        if (step === "start") {
+          throw malformed(`first member is "${name}", not debian-binary: not a Debian package`);
+        }
+        throw malformed(`unexpected member "${name}"`, dataOffset);
+      }
+    }
+    if (step === "start") throw malformed("no debian-binary member: not a Debian package");
+    if (step === "control") throw malformed("no control.tar member");
+    if (step === "data") throw malformed("no data.tar member");
+    await reader.skipToEnd();
+    return debPackage(key, controlText!, options, hasher);
+  } catch (e) {
+    await reader.cancel();
+    if (e instanceof MkrepoError) throw e;
+    throw new MkrepoError({
+      code: "malformed-package",
+      key,
+      offset: reader.offset,
+      reason: `unexpected error (${e instanceof Error ? e.message : String(e)})`,
+      cause: e,
+    });
+  }
+}
+
+function debPackage(
+  key: string,
+  text: string,
+  options: ReadDebOptions,
+  hasher: MultiHasher,
+): DebPackage {
+  const control = parseParagraph(text, { key, what: "control file" });
+  const required = (field: string) => {
+    const value = fieldValue(control, field);
+    if (!value) {
+      throw new MkrepoError({
+        code: "malformed-package",
+        key,
+        reason: `control file has no ${field} field`,
+      });
+    }
+    return value;
+  };
+  const name = required("Package");
+  const version = required("Version");
+  const architecture = required("Architecture");
+  const pkg: DebPackage = {
+    key,
+    kind: options.kind ?? debKindOf(key),
+    control,
+    name,
+    version,
+    architecture,
+    checksums: hasher.digest(),
+    mtime: options.mtime ?? 0,
+  };
+  if (options.etag !== undefined) pkg.etag = options.etag;
+  return pkg;
+}

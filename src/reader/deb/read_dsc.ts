@@ -1,0 +1,152 @@
+/**
+ * A Debian source control file (.dsc) stream → DebSource: the PGP clear-sign armour is removed
+ * (dash-escaping undone), the paragraph parsed, and Files / Checksums-Sha1 / -Sha256 / -Sha512
+ * collected into `files`, the .dsc itself first with the digests computed while it was read.
+ * The other files keep the digests the .dsc declares; a digest it does not declare (often
+ * SHA512) must be computed from those files by the caller if the index needs it.
+ * @module
+ */
+import { MkrepoError } from "../../errors.ts";
+import type { HashName } from "../../record/checksums.ts";
+import type { DebSource } from "../../record/deb_package.ts";
+import {
+  type Deb822Field,
+  fieldValue,
+  fileListHash,
+  parseFileLists,
+  parseParagraph,
+} from "../../record/deb822.ts";
+import { MultiHasher } from "../hashing.ts";
+
+/** Options of readDsc. */
+export interface ReadDscOptions {
+  /** Storage key of the .dsc; its base name is the first entry of `files`. */
+  key: string;
+  /** Digests to compute over the .dsc itself (default md5 and sha256). */
+  hashes?: readonly HashName[];
+  /** mtime (ms since the epoch) and etag of the object. */
+  mtime?: number;
+  etag?: string;
+  /** Largest .dsc accepted (default 16 MiB). */
+  maxSize?: number;
+}
+
+const BEGIN_SIGNED = "-----BEGIN PGP SIGNED MESSAGE-----";
+const BEGIN_SIGNATURE = "-----BEGIN PGP SIGNATURE-----";
+const END_SIGNATURE = "-----END PGP SIGNATURE-----";
+
+/**
+ * Removes an OpenPGP clear-sign armour (RFC 4880 §7) and undoes its dash-escaping. Text that is
+ * not clear-signed is returned unchanged. Does not verify the signature.
+ */
+export function stripClearSign(text: string, options: { key?: string } = {}): string {
+  const lines = text.split("\n");
+  let i = 0;
+  while (i < lines.length && lines[i].trim() === "") i++;
+  if (i === lines.length || lines[i].trimEnd() !== BEGIN_SIGNED) return text;
+  const bad = (reason: string) =>
+    new MkrepoError({ code: "malformed-package", key: options.key, reason });
+  i++;
+  while (i < lines.length && lines[i].trim() !== "") i++; // armour headers ("Hash: SHA256")
+  const body: string[] = [];
+  for (i++; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.trimEnd() === BEGIN_SIGNATURE) break;
+    body.push(line.startsWith("- ") ? line.slice(2) : line);
+  }
+  if (i >= lines.length) throw bad("clear-signed text has no signature block");
+  while (i < lines.length && lines[i].trimEnd() !== END_SIGNATURE) i++;
+  if (i >= lines.length) throw bad("signature block has no end line");
+  if (lines.slice(i + 1).some((line) => line.trim() !== "")) {
+    throw bad("text after the end of the signature block");
+  }
+  return body.join("\n") + "\n";
+}
+
+/** Reads a .dsc from a stream (consumed to its end) into a DebSource. */
+export async function readDsc(
+  stream: ReadableStream<Uint8Array>,
+  options: ReadDscOptions,
+): Promise<DebSource> {
+  const { key } = options;
+  const maxSize = options.maxSize ?? 16 * 1024 * 1024;
+  const hasher = new MultiHasher(options.hashes ?? ["md5", "sha256"]);
+  const chunks: Uint8Array[] = [];
+  const reader = stream.getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      hasher.update(value);
+      if (hasher.size > maxSize) {
+        throw new MkrepoError({
+          code: "malformed-package",
+          key,
+          reason: `a .dsc larger than ${maxSize} bytes`,
+        });
+      }
+      chunks.push(value);
+    }
+  } catch (e) {
+    await reader.cancel().catch(() => {});
+    throw e;
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(concat(chunks, hasher.size));
+  } catch (cause) {
+    throw new MkrepoError({ code: "malformed-package", key, reason: "not valid UTF-8", cause });
+  }
+  if (text.trim() === "") {
+    throw new MkrepoError({ code: "malformed-package", key, reason: "empty .dsc file" });
+  }
+  const fields = parseParagraph(stripClearSign(text, { key }), { key, what: ".dsc" });
+  return dscSource(fields, options, hasher);
+}
+
+function dscSource(
+  fields: Deb822Field[],
+  options: ReadDscOptions,
+  hasher: MultiHasher,
+): DebSource {
+  const { key } = options;
+  const required = (name: string) => {
+    const value = fieldValue(fields, name);
+    if (!value) {
+      throw new MkrepoError({
+        code: "malformed-package",
+        key,
+        reason: `.dsc has no ${name} field`,
+      });
+    }
+    return value;
+  };
+  const name = required("Source");
+  const version = required("Version");
+  const listed = parseFileLists(fields, { key, what: ".dsc" });
+  if (listed.length === 0) {
+    throw new MkrepoError({ code: "malformed-package", key, reason: ".dsc lists no files" });
+  }
+  const self = { name: key.slice(key.lastIndexOf("/") + 1), checksums: hasher.digest() };
+  const source: DebSource = {
+    key,
+    control: fields.filter(([field]) => !fileListHash(field)),
+    name,
+    version,
+    files: [self, ...listed],
+    mtime: options.mtime ?? 0,
+  };
+  if (options.etag !== undefined) source.etag = options.etag;
+  return source;
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}

@@ -1,0 +1,259 @@
+/**
+ * Decompressors for archive members and index files, chosen by file name suffix: gzip (web
+ * DecompressionStream), xz (npm xz-decompress, WebAssembly), zstd (node:zlib), or none. Every
+ * output is capped so that a small hostile input (a "zip bomb") cannot exhaust memory, and every
+ * decoder error becomes a MkrepoError naming the object and the member.
+ *
+ * Pitfalls handled here:
+ * - Deno's DecompressionStream turns one input chunk into one output chunk, however big (a 2 MB
+ *   gzip bomb chunk gave a single 2 GB chunk): input is fed to it in 8 KiB slices.
+ * - xz-decompress serialises its streams with a module-wide lock, taken when a stream starts and
+ *   released only when it ends, fails or is cancelled: a stream must always be read to the end
+ *   or cancelled. It throws a TypeError on empty input (checked before) and reports errors as
+ *   numeric xz-embedded codes (translated here).
+ * - node:zlib zstd under Deno ends silently on a truncated frame (no error, partial output): a
+ *   truncated member is caught by the structure read after it (tar) and by the ar member size.
+ * @module
+ */
+import { createZstdDecompress } from "node:zlib";
+import xz from "xz-decompress";
+import { MkrepoError } from "../errors.ts";
+
+/** Compression formats mkrepo reads. */
+export type Compression = "none" | "gzip" | "xz" | "zstd";
+
+const SUFFIXES: Record<string, Compression> = {
+  "": "none",
+  ".gz": "gzip",
+  ".xz": "xz",
+  ".zst": "zstd",
+};
+
+/** Options naming what is decompressed, for errors. */
+export interface DecompressOptions {
+  /** Object key named in errors. */
+  key: string;
+  /** Member or file name ("control.tar.xz") named in errors. */
+  name: string;
+  /** Largest decompressed size accepted, in bytes. */
+  maxOutput: number;
+}
+
+/**
+ * The compression of `name` given its uncompressed base name: "control.tar.xz" with base
+ * "control.tar" is xz, "control.tar" itself is none. Throws for any other suffix.
+ */
+export function compressionOf(name: string, base: string, options: { key: string }): Compression {
+  const suffix = name.startsWith(base) ? name.slice(base.length) : "?";
+  const compression = Object.hasOwn(SUFFIXES, suffix) ? SUFFIXES[suffix] : undefined;
+  if (compression === undefined) {
+    throw new MkrepoError({
+      code: "malformed-package",
+      key: options.key,
+      reason:
+        `${name}: unknown compression (expected ${base}, ${base}.gz, ${base}.xz or ${base}.zst)`,
+    });
+  }
+  return compression;
+}
+
+const GZIP_SLICE = 8 * 1024;
+
+function sliced(input: ReadableStream<Uint8Array>, size: number): ReadableStream<Uint8Array> {
+  const reader = input.getReader();
+  let rest: Uint8Array | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      while (!rest || rest.length === 0) {
+        const { done, value } = await reader.read();
+        if (done) {
+          controller.close();
+          return;
+        }
+        rest = value;
+      }
+      controller.enqueue(rest.subarray(0, size));
+      rest = rest.subarray(size);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * node:zlib's zstd decoder as a web stream, pulled on demand. (Deno's Duplex.toWeb adapter
+ * enqueues into a closed controller when the readable side is cancelled mid-stream, an uncaught
+ * TypeError: hence this small bridge.)
+ */
+function zstdStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const zstd = createZstdDecompress();
+  const source = input.getReader();
+  let failure: unknown;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const signal = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  zstd.on("readable", signal);
+  zstd.on("end", () => {
+    ended = true;
+    signal();
+  });
+  zstd.on("error", (e: unknown) => {
+    failure ??= e;
+    signal();
+  });
+  let feeding: Promise<void> | undefined;
+  const feed = async () => {
+    try {
+      while (failure === undefined) {
+        const { done, value } = await source.read();
+        if (done) {
+          zstd.end();
+          return;
+        }
+        if (!zstd.write(value)) {
+          await new Promise<void>((resolve) => {
+            zstd.once("drain", resolve);
+            zstd.once("close", resolve);
+          });
+        }
+      }
+    } catch (e) {
+      failure ??= e;
+      signal();
+    }
+  };
+  const stop = async (reason?: unknown) => {
+    zstd.destroy();
+    await source.cancel(reason).catch(() => {});
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      feeding ??= feed();
+      while (true) {
+        if (failure !== undefined) {
+          await stop(failure);
+          throw failure;
+        }
+        const chunk: Uint8Array | null = zstd.read();
+        if (chunk !== null) {
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          return;
+        }
+        if (ended) {
+          controller.close();
+          return;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+    cancel: stop,
+  }, { highWaterMark: 0 });
+}
+
+const XZ_ERRORS: Record<string, string> = {
+  "2": "unsupported integrity check",
+  "3": "out of memory",
+  "4": "memory limit reached",
+  "5": "not xz data, or data after the end of the xz stream",
+  "6": "unsupported xz options",
+  "7": "corrupt data",
+  "8": "truncated data",
+};
+
+function explain(compression: Compression, cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (compression === "xz") {
+    const code = message.match(/error code (\d+)/)?.[1];
+    if (code && XZ_ERRORS[code]) return XZ_ERRORS[code];
+  }
+  return message.replace(/^Zstd decompress error: /, "");
+}
+
+/** Decompresses a whole stream, capped at `options.maxOutput` bytes of output. */
+export function decompress(
+  input: ReadableStream<Uint8Array>,
+  compression: Compression,
+  options: DecompressOptions,
+): ReadableStream<Uint8Array> {
+  const { key, name, maxOutput } = options;
+  let inner: ReadableStream<Uint8Array>;
+  let checkedEmpty = compression !== "xz";
+  switch (compression) {
+    case "none":
+      inner = input;
+      break;
+    case "gzip":
+      inner = sliced(input, GZIP_SLICE).pipeThrough(
+        new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
+      );
+      break;
+    case "zstd":
+      inner = zstdStream(input);
+      break;
+    case "xz":
+      inner = input; // wrapped lazily once we know the input is not empty
+      break;
+  }
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let total = 0;
+  const error = (reason: string, cause?: unknown) =>
+    new MkrepoError({ code: "malformed-package", key, reason: `${name}: ${reason}`, cause });
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        if (!checkedEmpty) {
+          // xz-decompress throws a TypeError on an empty input: look at the first chunk first.
+          checkedEmpty = true;
+          const source = input.getReader();
+          let first: Uint8Array | undefined;
+          while (!first || first.length === 0) {
+            const { done, value } = await source.read();
+            if (done) throw error("empty compressed data");
+            first = value;
+          }
+          let head: Uint8Array | undefined = first;
+          const rejoined = new ReadableStream<Uint8Array>({
+            async pull(c) {
+              if (head) {
+                c.enqueue(head);
+                head = undefined;
+                return;
+              }
+              const { done, value } = await source.read();
+              if (done) c.close();
+              else c.enqueue(value);
+            },
+            cancel(reason) {
+              return source.cancel(reason);
+            },
+          });
+          inner = new xz.XzReadableStream(rejoined);
+        }
+        reader ??= inner.getReader();
+        const { done, value } = await reader.read();
+        if (done) {
+          controller.close();
+          return;
+        }
+        total += value.length;
+        if (total > maxOutput) {
+          await reader.cancel().catch(() => {});
+          throw error(`decompresses to more than ${maxOutput} bytes, the limit`);
+        }
+        controller.enqueue(value);
+      } catch (cause) {
+        if (cause instanceof MkrepoError) throw cause;
+        throw error(`corrupt ${compression} data (${explain(compression, cause)})`, cause);
+      }
+    },
+    async cancel(reason) {
+      if (reader) await reader.cancel(reason).catch(() => {});
+      else await inner.cancel(reason).catch(() => {});
+    },
+  }, { highWaterMark: 0 });
+}
