@@ -12,6 +12,7 @@ import { VERSION } from "../version.ts";
 import { parseLocation } from "../storage/location.ts";
 import { openStorage, type S3Settings } from "../storage/open_storage.ts";
 import { updateRepository } from "../repo/update.ts";
+import { type VerifyReport, verifyRepository } from "../repo/verify.ts";
 import type { RepoSummary } from "../repo/run_types.ts";
 import { createSigner, type Signer } from "../sign/signer.ts";
 import { generateKey } from "../sign/keygen.ts";
@@ -134,6 +135,55 @@ async function runKeygen(opts: CliOptions): Promise<void> {
   }
 }
 
+async function runVerify(opts: CliOptions): Promise<number> {
+  const config = readConfig();
+  let publicKey: string | undefined;
+  if (opts.verifyKey !== undefined) {
+    try {
+      publicKey = await Deno.readTextFile(opts.verifyKey);
+    } catch (err) {
+      throw new MkrepoError({
+        code: "usage",
+        action: "read key file",
+        key: opts.verifyKey,
+        reason: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+  const reports: VerifyReport[] = [];
+  for (const arg of opts.paths) {
+    const location = parseLocation(arg);
+    const storage = await openStorage(location, s3Settings(opts, config));
+    try {
+      reports.push(
+        await verifyRepository(storage, location.display, {
+          deep: opts.deep,
+          publicKey,
+          concurrency: opts.concurrency,
+        }),
+      );
+    } finally {
+      await storage.close?.();
+    }
+  }
+  const ok = reports.every((r) => r.ok);
+  if (opts.json) print(JSON.stringify({ ok, version: VERSION, repos: reports }, null, 2));
+  else {
+    for (const r of reports) {
+      const c = r.checked;
+      const what =
+        `${r.kind ?? "unknown"} repository: ${c.indexFiles} index files, ${c.packages} packages` +
+        `${opts.deep ? " (hashes)" : " (sizes)"}, ${c.signatures} signatures`;
+      if (r.ok) console.error(`${r.path}: OK, ${what}`);
+      else {
+        console.error(`${r.path}: ${r.problems.length} problem(s), ${what}`);
+        for (const p of r.problems) console.error(`  - ${p}`);
+      }
+    }
+  }
+  return ok ? 0 : 1;
+}
+
 /** Runs mkrepo with the given arguments; returns the exit code. Never exits by itself. */
 export async function main(argv: readonly string[]): Promise<number> {
   let opts: CliOptions;
@@ -160,9 +210,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   let failure: unknown;
   try {
     if (opts.command === "keygen") await runKeygen(opts);
-    else if (opts.command === "verify") {
-      throw new MkrepoError({ code: "usage", reason: "verify is not available in this version" });
-    } else await runUpdate(opts, reporter, summaries);
+    else if (opts.command === "verify") return await runVerify(opts);
+    else await runUpdate(opts, reporter, summaries);
   } catch (err) {
     failure = err;
   }

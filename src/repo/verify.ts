@@ -1,0 +1,234 @@
+/**
+ * `mkrepo verify PATH`: checks a published repository end to end, as a client would see it.
+ * Every file an entry point names exists with the right size and digests; every package an
+ * index names exists with the right size (and, with `deep`, the right digests); signatures
+ * verify against the given public key. Problems are collected, never thrown one by one.
+ * @module
+ */
+import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
+import { detectKind, type RepoKind } from "../plan/layout.ts";
+import { hashStream } from "../reader/hashing.ts";
+import type { Checksums, HashName } from "../record/checksums.ts";
+import { parseRelease, stripClearSign } from "../index/deb/release_file.ts";
+import { readParagraphs } from "../record/deb822.ts";
+import { compressionOf, decompress } from "../reader/decompress.ts";
+import { packageFromParagraph, sourceFromParagraph } from "../index/deb/paragraphs.ts";
+import { verifyClearSigned, verifyDetached } from "../sign/openpgp_verify.ts";
+import { verifyRpmRepository } from "./verify_rpm.ts";
+
+/** Options of verifyRepository(). */
+export interface VerifyOptions {
+  /** Read every package and compare its digests (default: sizes only). */
+  deep?: boolean;
+  /** Armored public key(s) the signatures must verify with; without it signatures are not checked. */
+  publicKey?: string;
+  /** Packages read in parallel with `deep`. */
+  concurrency?: number;
+}
+
+/** What verify found. */
+export interface VerifyReport {
+  path: string;
+  kind?: RepoKind;
+  ok: boolean;
+  problems: string[];
+  checked: { indexFiles: number; packages: number; signatures: number };
+}
+
+const HASHES: readonly HashName[] = ["md5", "sha1", "sha256", "sha512"];
+
+/** Shared state of one verification. */
+export interface VerifyContext {
+  storage: Storage;
+  byKey: ReadonlyMap<string, ObjectInfo>;
+  options: VerifyOptions;
+  report: VerifyReport;
+}
+
+/** Checks that `key` exists with `expected` size and (when reading) digests; records problems. */
+export async function checkFile(
+  ctx: VerifyContext,
+  key: string,
+  expected: Checksums,
+  what: string,
+  read: boolean,
+): Promise<boolean> {
+  const obj = ctx.byKey.get(key);
+  if (!obj) {
+    ctx.report.problems.push(`${what} ${key} is missing`);
+    return false;
+  }
+  if (obj.size !== expected.size) {
+    ctx.report.problems.push(`${what} ${key} has ${obj.size} bytes, expected ${expected.size}`);
+    return false;
+  }
+  if (!read) return true;
+  const algorithms = HASHES.filter((h) => expected[h] !== undefined);
+  const actual = await hashStream(await ctx.storage.read(key), algorithms);
+  for (const h of algorithms) {
+    if (actual[h] !== expected[h]?.toLowerCase()) {
+      ctx.report.problems.push(`${what} ${key} has ${h} ${actual[h]}, expected ${expected[h]}`);
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Runs checks with bounded concurrency. */
+export async function runChecks(
+  tasks: (() => Promise<unknown>)[],
+  concurrency: number,
+): Promise<void> {
+  const queue = [...tasks];
+  await Promise.all(
+    Array.from({ length: Math.max(1, concurrency) }, async () => {
+      for (let t = queue.shift(); t; t = queue.shift()) await t();
+    }),
+  );
+}
+
+/** Verifies the repository in `storage`. */
+export async function verifyRepository(
+  storage: Storage,
+  path: string,
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
+  const objects = await Array.fromAsync(storage.list(""));
+  const report: VerifyReport = {
+    path,
+    kind: detectKind(objects),
+    ok: false,
+    problems: [],
+    checked: { indexFiles: 0, packages: 0, signatures: 0 },
+  };
+  const ctx: VerifyContext = {
+    storage,
+    byKey: new Map(objects.map((o) => [o.key, o])),
+    options,
+    report,
+  };
+  if (report.kind === "deb") await verifyDeb(ctx);
+  else if (report.kind === "rpm") await verifyRpmRepository(ctx);
+  else report.problems.push("neither pool/ (Debian) nor Packages/ (RPM) found");
+  report.ok = report.problems.length === 0;
+  return report;
+}
+
+async function text(storage: Storage, key: string): Promise<string> {
+  return new TextDecoder().decode(await readAll(storage, key));
+}
+
+async function verifyDeb(ctx: VerifyContext): Promise<void> {
+  const { storage, byKey, report, options } = ctx;
+  const dists = new Set<string>();
+  for (const key of byKey.keys()) {
+    const m = /^dists\/([^/]+)\/(InRelease|Release)$/.exec(key);
+    if (m) dists.add(m[1]);
+  }
+  if (dists.size === 0) {
+    report.problems.push("no dists/<dist>/Release or InRelease: nothing is published");
+  }
+  const packageKeys = new Map<string, Checksums>();
+  for (const dist of [...dists].sort()) {
+    const base = `dists/${dist}/`;
+    let releaseText: string | undefined;
+    if (byKey.has(base + "InRelease")) {
+      const inRelease = await text(storage, base + "InRelease");
+      releaseText = stripClearSign(inRelease);
+      if (options.publicKey) {
+        report.checked.signatures++;
+        const r = await verifyClearSigned(inRelease, options.publicKey);
+        if (!r.ok) {
+          report.problems.push(`${base}InRelease: signature does not verify (${r.reason})`);
+        }
+      }
+    }
+    if (byKey.has(base + "Release")) {
+      const releaseBytes = await readAll(storage, base + "Release");
+      const plain = new TextDecoder().decode(releaseBytes);
+      if (releaseText !== undefined && releaseText.trimEnd() !== plain.trimEnd()) {
+        report.problems.push(`${base}Release differs from the text signed in ${base}InRelease`);
+      }
+      releaseText ??= plain;
+      if (byKey.has(base + "Release.gpg") && options.publicKey) {
+        report.checked.signatures++;
+        const r = await verifyDetached(
+          releaseBytes,
+          await text(storage, base + "Release.gpg"),
+          options.publicKey,
+        );
+        if (!r.ok) {
+          report.problems.push(`${base}Release.gpg: signature does not verify (${r.reason})`);
+        }
+      }
+    }
+    if (options.publicKey && !byKey.has(base + "InRelease") && !byKey.has(base + "Release.gpg")) {
+      report.problems.push(`${base}: not signed (no InRelease or Release.gpg)`);
+    }
+    const release = parseRelease(releaseText!);
+    const byHash = /^yes$/i.test(release.fields.get("Acquire-By-Hash") ?? "");
+    const tasks: (() => Promise<unknown>)[] = [];
+    for (const [path, sums] of release.entries) {
+      const key = base + path;
+      tasks.push(async () => {
+        report.checked.indexFiles++;
+        await checkFile(ctx, key, sums, "index", true);
+        if (byHash && sums.sha256) {
+          const dir = key.slice(0, key.lastIndexOf("/") + 1);
+          await checkFile(
+            ctx,
+            `${dir}by-hash/SHA256/${sums.sha256}`,
+            sums,
+            "by-hash copy",
+            options.deep ?? false,
+          );
+        }
+      });
+    }
+    await runChecks(tasks, 8);
+    for (const [path] of release.entries) {
+      const m = /^(.*\/(Packages|Sources))(\.gz|\.xz)?$/.exec(path);
+      if (!m || (m[3] && release.entries.has(m[1]))) continue; // read the plain form when listed
+      if (m[3] === ".xz" && release.entries.has(m[1] + ".gz")) continue;
+      if (!byKey.has(base + path)) continue;
+      try {
+        await collectIndexPackages(ctx, base + path, m[2] as "Packages" | "Sources", packageKeys);
+      } catch (err) {
+        report.problems.push(`${base}${path}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+  report.checked.packages = packageKeys.size;
+  await runChecks(
+    [...packageKeys].map(([key, sums]) => () =>
+      checkFile(ctx, key, sums, "package", options.deep ?? false)
+    ),
+    options.concurrency ?? 4,
+  );
+}
+
+/** Adds the package files a Packages or Sources index names (with their checksums). */
+async function collectIndexPackages(
+  ctx: VerifyContext,
+  key: string,
+  kind: "Packages" | "Sources",
+  packageKeys: Map<string, Checksums>,
+): Promise<void> {
+  const name = key.slice(key.lastIndexOf("/") + 1);
+  const compression = compressionOf(name, kind, { key });
+  const stream = decompress(await ctx.storage.read(key), compression, {
+    key,
+    name,
+    maxOutput: 1 << 30,
+  });
+  for await (const fields of readParagraphs(stream, { key })) {
+    if (kind === "Packages") {
+      const p = packageFromParagraph(fields, { key });
+      packageKeys.set(p.key, p.checksums);
+    } else {
+      const s = sourceFromParagraph(fields, { key });
+      const dir = s.key.slice(0, s.key.lastIndexOf("/") + 1);
+      for (const f of s.files) packageKeys.set(dir + f.name, f.checksums);
+    }
+  }
+}

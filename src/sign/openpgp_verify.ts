@@ -1,0 +1,66 @@
+/**
+ * Signature checks for `mkrepo verify`: a clear-signed InRelease or a detached signature
+ * (Release.gpg, repomd.xml.asc) against the public key(s) a user gives. The signing side of
+ * openpgp lives in openpgp_signer.ts; this file is the only other importer of `openpgp`.
+ * @module
+ */
+import * as openpgp from "openpgp";
+
+/** Outcome of a signature check. */
+export interface SignatureCheck {
+  ok: boolean;
+  /** Why it failed ("signed by another key", "bad signature", …). */
+  reason?: string;
+  /** For a clear-signed text: the text that was signed. */
+  signedText?: string;
+}
+
+async function keys(armored: string): Promise<openpgp.PublicKey[]> {
+  return await openpgp.readKeys({ armoredKeys: armored });
+}
+
+async function check(
+  verification: Awaited<ReturnType<typeof openpgp.verify>>,
+): Promise<SignatureCheck> {
+  if (verification.signatures.length === 0) return { ok: false, reason: "no signature" };
+  const reasons: string[] = [];
+  for (const s of verification.signatures) {
+    try {
+      await s.verified;
+      return { ok: true };
+    } catch (err) {
+      reasons.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+  return { ok: false, reason: reasons.join("; ") };
+}
+
+/** Checks a clear-signed text (InRelease) against armored public key(s). */
+export async function verifyClearSigned(text: string, publicKeys: string): Promise<SignatureCheck> {
+  try {
+    const message = await openpgp.readCleartextMessage({ cleartextMessage: text });
+    const result = await check(
+      await openpgp.verify({ message, verificationKeys: await keys(publicKeys) }),
+    );
+    return { ...result, signedText: message.getText() };
+  } catch (err) {
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Checks a detached armored signature over bytes against armored public key(s). */
+export async function verifyDetached(
+  data: Uint8Array,
+  armoredSignature: string,
+  publicKeys: string,
+): Promise<SignatureCheck> {
+  try {
+    const message = await openpgp.createMessage({ binary: data });
+    const signature = await openpgp.readSignature({ armoredSignature });
+    return await check(
+      await openpgp.verify({ message, signature, verificationKeys: await keys(publicKeys) }),
+    );
+  } catch (err) {
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
