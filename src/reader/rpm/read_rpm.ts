@@ -1,0 +1,64 @@
+/**
+ * Reads one rpm from a stream in a single pass: lead, signature header and main header are
+ * parsed; the payload is never decompressed, only hashed (sha256 of the whole file = pkgid)
+ * while it is drained to the end.
+ * @module
+ */
+import type { RpmPackage } from "../../record/rpm_package.ts";
+import { ByteReader } from "../byte_reader.ts";
+import { MultiHasher } from "../hashing.ts";
+import { headerLimits, readHeader, readLead } from "./header.ts";
+import { headerToPackage, type HeaderToPackageOptions } from "./header_to_package.ts";
+
+/** The object being read. */
+export interface RpmSource {
+  /** Storage key relative to the repository root (also the location href by default). */
+  key: string;
+  /** Modification time in ms. */
+  mtime: number;
+  etag?: string;
+  /** Location href when it differs from the key. */
+  href?: string;
+}
+
+/** Options of readRpm. */
+export type ReadRpmOptions = HeaderToPackageOptions;
+
+/**
+ * Reads an rpm stream into a package record. Rejects with a MkrepoError (code
+ * "malformed-package", naming the key) for anything that is not a well-formed rpm; errors of the
+ * stream itself pass through unchanged. The stream is cancelled on failure.
+ */
+export async function readRpm(
+  stream: ReadableStream<Uint8Array>,
+  source: RpmSource,
+  options: ReadRpmOptions = {},
+): Promise<RpmPackage> {
+  const hasher = new MultiHasher(["sha256"]);
+  const reader = new ByteReader(stream, {
+    key: source.key,
+    onChunk: (chunk) => hasher.update(chunk),
+    maxRead: headerLimits.main.maxEntries * 16 + headerLimits.main.maxData,
+  });
+  try {
+    await readLead(reader);
+    const signature = await readHeader(reader, "signature");
+    const header = await readHeader(reader, "main");
+    await reader.skipToEnd();
+    const sums = hasher.digest();
+    return headerToPackage({ signature: signature.tags, header: header.tags }, {
+      key: source.key,
+      mtime: source.mtime,
+      etag: source.etag,
+      href: source.href,
+      pkgid: sums.sha256!,
+      size: sums.size,
+      headerRange: { start: header.start, end: header.end },
+    }, options);
+  } catch (err) {
+    // MkrepoErrors carry the key already; anything else comes from the stream (I/O) and is
+    // passed on unchanged so that a dropped connection is not mistaken for a bad package.
+    await reader.cancel();
+    throw err;
+  }
+}
