@@ -9,7 +9,7 @@ import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import type { HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
 import { debFileKind, poolPlace } from "../plan/pool_path.ts";
-import { orderedPool } from "../util/ordered_pool.ts";
+import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
 import { readDeb } from "../reader/deb/read_deb.ts";
 import { readDsc } from "../reader/deb/read_dsc.ts";
 import { hashStream } from "../reader/hashing.ts";
@@ -59,13 +59,11 @@ export interface DebUpdateOptions {
   /** Listing to use instead of listing the storage (the caller already has it). */
   objects?: ObjectInfo[];
   /** Records read by an earlier attempt of the same run (kept across conflict retries). */
-  readCache?: Map<string, { etag: string; record: DebPackage | DebSource }>;
+  readCache?: ReadCache<DebPackage | DebSource>;
 }
 
 /** Architectures a dist declares when it holds only `all` packages and none were declared. */
 export const FALLBACK_ARCHITECTURES = ["amd64", "arm64"];
-
-type Read = { kind: "deb"; pkg: DebPackage } | { kind: "dsc"; src: DebSource };
 
 function sameTime(a: number, b: number): boolean {
   return Math.abs(a - b) < 1;
@@ -96,24 +94,7 @@ export async function updateDebRepository(
   const packages = new Map<string, DebPackage>();
   const sources = new Map<string, DebSource>();
   const toRead: ObjectInfo[] = [];
-  const summary: RepoSummary = {
-    path: options.path,
-    kind: "deb",
-    packages: 0,
-    read: 0,
-    bytesRead: 0,
-    added: 0,
-    removed: 0,
-    changed: 0,
-    addedKeys: [],
-    removedKeys: [],
-    changedKeys: [],
-    malformed: [],
-    written: [],
-    deleted: [],
-    upToDate: false,
-    dryRun: options.dryRun ?? false,
-  };
+  const summary = newSummary(options.path, "deb", options.dryRun ?? false);
   for (const o of objects) {
     if (!o.key.startsWith("pool/")) continue;
     const kind = debFileKind(o.key);
@@ -137,66 +118,32 @@ export async function updateDebRepository(
   }
 
   // Read new and changed files, in parallel, results in listing order.
-  const totalBytes = toRead.reduce((n, o) => n + o.size, 0);
-  let done = 0;
-  const malformedByDist = new Map<string, string[]>();
-  const reads = orderedPool(
-    toRead,
-    options.concurrency ?? 4,
-    async (o): Promise<Read | MkrepoError> => {
-      events.detail(`${summary.changedKeys.includes(o.key) ? "Updating" : "Adding"}: ${o.key}`);
-      try {
-        const kind = debFileKind(o.key)!;
-        const stream = await storage.read(o.key);
-        if (kind === "dsc") {
-          const src = await readDsc(stream, { key: o.key, hashes, mtime: o.mtime, etag: o.etag });
-          await completeSourceHashes(storage, src, hashes, byKey);
-          return { kind: "dsc", src };
-        }
-        return {
-          kind: "deb",
-          pkg: await readDeb(stream, { key: o.key, kind, hashes, mtime: o.mtime, etag: o.etag }),
-        };
-      } catch (err) {
-        if (err instanceof MkrepoError && err.code === "malformed-package") return err;
-        throw err;
+  const { records, malformed } = await readChanged<DebPackage | DebSource>(storage, toRead, {
+    events,
+    summary,
+    concurrency: options.concurrency,
+    force: options.force,
+    readCache: options.readCache,
+    read: async (o) => {
+      const kind = debFileKind(o.key)!;
+      const stream = await storage.read(o.key);
+      if (kind !== "dsc") {
+        return await readDeb(stream, { key: o.key, kind, hashes, mtime: o.mtime, etag: o.etag });
       }
+      const src = await readDsc(stream, { key: o.key, hashes, mtime: o.mtime, etag: o.etag });
+      await completeSourceHashes(storage, src, hashes, byKey);
+      return src;
     },
-  );
-  for await (const r of reads) {
-    const o = toRead[done++];
-    summary.read++;
-    summary.bytesRead += o.size;
-    events.progress({ done, total: toRead.length, bytes: summary.bytesRead, totalBytes });
-    if (r instanceof MkrepoError) {
-      if (!options.force) {
-        throw new MkrepoError({
-          code: "malformed-package",
-          key: storage.describe(o.key),
-          offset: r.offset,
-          reason: r.reason,
-          hint:
-            "fix or remove the file, or run with --force to skip it (listed in malformed_list.txt)",
-          cause: r,
-        });
-      }
-      events.warn(`skipping malformed package ${storage.describe(o.key)}: ${r.reason}`);
-      summary.malformed.push(o.key);
-      const { dist } = poolPlace(o.key, components);
-      malformedByDist.set(dist, [...(malformedByDist.get(dist) ?? []), o.key]);
-    } else if (r.kind === "deb") {
-      packages.set(r.pkg.key, r.pkg);
-      options.readCache?.set(o.key, { etag: o.etag, record: r.pkg });
-    } else {
-      sources.set(r.src.key, r.src);
-      options.readCache?.set(o.key, { etag: o.etag, record: r.src });
-    }
+  });
+  for (const r of records) {
+    if ("files" in r) sources.set(r.key, r);
+    else packages.set(r.key, r);
   }
-  summary.addedKeys = summary.addedKeys.filter((k) => !summary.malformed.includes(k));
-  summary.changedKeys = summary.changedKeys.filter((k) => !summary.malformed.includes(k));
-  summary.added = summary.addedKeys.length;
-  summary.changed = summary.changedKeys.length;
-  summary.removed = summary.removedKeys.length;
+  const malformedByDist = new Map<string, string[]>();
+  for (const o of malformed) {
+    const { dist } = poolPlace(o.key, components);
+    malformedByDist.set(dist, [...(malformedByDist.get(dist) ?? []), o.key]);
+  }
   summary.packages = packages.size + sources.size;
 
   // Build every dist's indexes and Release, and what to write.
