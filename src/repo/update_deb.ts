@@ -10,6 +10,7 @@ import type { HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
 import { debFileKind, poolPlace } from "../plan/pool_path.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
+import { publicKeyFile } from "./public_key.ts";
 import { readDeb } from "../reader/deb/read_deb.ts";
 import { readDsc } from "../reader/deb/read_dsc.ts";
 import { hashStream } from "../reader/hashing.ts";
@@ -168,15 +169,8 @@ export async function updateDebRepository(
       entryConditions,
     });
   }
-  if (options.signer && options.publicKeyName) {
-    const armored = await options.signer.publicKeyArmored();
-    plan.indexes.push({
-      key: options.publicKeyName,
-      data: armored,
-      contentType: "application/pgp-keys",
-      cacheControl: CACHE_INDEX,
-    });
-  }
+  const keyFile = await publicKeyFile(storage, byKey, options.signer, options.publicKeyName);
+  if (keyFile) plan.indexes.push(keyFile);
 
   if (plan.entryPoints.length === 0 && plan.indexes.length === 0 && plan.remove.length === 0) {
     summary.upToDate = true;

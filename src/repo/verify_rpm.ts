@@ -60,7 +60,7 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
         const stream = decompress(await storage.read(key), compressionOf(name, base, { key }), {
           key,
           name,
-          maxOutput: 8 << 30,
+          maxOutput: 8 * 2 ** 30,
         });
         const open = sums(rec.openChecksum.type, rec.openChecksum.value, rec.openSize);
         const algo = open && (Object.keys(open).find((k) => k !== "size") as "sha256");
@@ -89,7 +89,7 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
   const tasks: (() => Promise<unknown>)[] = [];
   const packages = readPrimary(await storage.read(key), {
     key,
-    decompress: (s) => decompress(s, "xz", { key, name: "primary.xml.xz", maxOutput: 8 << 30 }),
+    decompress: (s) => decompress(s, "xz", { key, name: "primary.xml.xz", maxOutput: 8 * 2 ** 30 }),
   });
   for await (const pkg of packages) {
     report.checked.packages++;

@@ -1,0 +1,245 @@
+/**
+ * Updates an RPM repository: listing → plan against the published repodata (location, size,
+ * file time) → read only new and changed rpms → primary/filelists/other (checksum-named) →
+ * repomd.xml (records mkrepo does not produce are kept) → signature → publish in the safe
+ * order. The only module that knows this whole order for RPM.
+ * @module
+ */
+import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
+import type { RpmPackage } from "../record/rpm_package.ts";
+import { compareRpmPackages } from "../record/rpm_package.ts";
+import { readRpm } from "../reader/rpm/read_rpm.ts";
+import { decompress } from "../reader/decompress.ts";
+import { readRepodata } from "../index/rpm/read_metadata.ts";
+import {
+  hasCompleteRepodata,
+  readRepomd,
+  type Repomd,
+  type RepomdRecord,
+  splitRecords,
+  writeRepomd,
+} from "../index/rpm/repomd_xml.ts";
+import {
+  type MetadataCompression,
+  metadataRecord,
+  writeMetadataFile,
+} from "../index/rpm/metadata_file.ts";
+import {
+  CACHE_ENTRY,
+  CACHE_IMMUTABLE,
+  CACHE_INDEX,
+  publish,
+  type PublishPlan,
+  type Restore,
+} from "../publish/publisher.ts";
+import type { Signer } from "../sign/signer.ts";
+import type { RepoSummary, RunEvents } from "./run_types.ts";
+import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
+import { publicKeyFile } from "./public_key.ts";
+
+/** Options of an RPM update. */
+export interface RpmUpdateOptions {
+  /** Location shown in the summary. */
+  path: string;
+  events: RunEvents;
+  force?: boolean;
+  dryRun?: boolean;
+  /** Compression of primary/filelists/other (default gzip: every yum/dnf reads it). */
+  compression?: MetadataCompression;
+  /** repomd.xml revision and timestamps (default: now). */
+  date?: Date;
+  concurrency?: number;
+  signer?: Signer;
+  publicKeyName?: string;
+  publicRead?: boolean;
+  objects?: ObjectInfo[];
+  readCache?: ReadCache<RpmPackage>;
+}
+
+const REPOMD = "repodata/repomd.xml";
+const MALFORMED = "repodata/malformed_list.txt";
+
+/** What the repository currently publishes. */
+interface PublishedRpm {
+  repomd?: Repomd;
+  etag?: string;
+  packages: Map<string, RpmPackage>;
+}
+
+async function readPublished(
+  storage: Storage,
+  byKey: ReadonlyMap<string, ObjectInfo>,
+  events: RunEvents,
+): Promise<PublishedRpm> {
+  const out: PublishedRpm = { packages: new Map() };
+  if (!byKey.has(REPOMD)) return out;
+  out.etag = byKey.get(REPOMD)!.etag;
+  out.repomd = readRepomd(new TextDecoder().decode(await readAll(storage, REPOMD)), {
+    key: storage.describe(REPOMD),
+  });
+  if (!hasCompleteRepodata(out.repomd.records)) {
+    events.info(
+      "The published repodata lacks primary, filelists or other: every package is read again",
+    );
+    return out;
+  }
+  const open = async (type: string) => {
+    const rec = out.repomd!.records.find((r) => r.type === type)!;
+    const key = rec.location.href;
+    if (!byKey.has(key)) return undefined;
+    return { key, stream: await storage.read(key) };
+  };
+  const primary = await open("primary");
+  if (!primary) return out;
+  const packages = await readRepodata(
+    { primary, filelists: await open("filelists"), other: await open("other") },
+    {
+      decompress: (s, format) =>
+        decompress(s, format === "xz" ? "xz" : "none", {
+          key: REPOMD,
+          name: format,
+          maxOutput: 8 * 2 ** 30,
+        }),
+    },
+  );
+  for (const p of packages) out.packages.set(p.location.href, p);
+  return out;
+}
+
+/** Updates (or creates) the RPM repository in `storage`; returns the run's summary. */
+export async function updateRpmRepository(
+  storage: Storage,
+  options: RpmUpdateOptions,
+): Promise<RepoSummary> {
+  const events = options.events;
+  const objects = options.objects ?? (await Array.fromAsync(storage.list("")));
+  const byKey = new Map(objects.map((o) => [o.key, o]));
+  const published = await readPublished(storage, byKey, events);
+  const summary = newSummary(options.path, "rpm", options.dryRun ?? false);
+
+  // Plan: unchanged when location, size and file time (whole seconds, as repodata keeps it) match.
+  const packages: RpmPackage[] = [];
+  const toRead: ObjectInfo[] = [];
+  for (const o of objects) {
+    if (!o.key.startsWith("Packages/") || !o.key.endsWith(".rpm")) continue;
+    const old = published.packages.get(o.key);
+    if (old && old.size.package === o.size && old.time.file === Math.floor(o.mtime / 1000)) {
+      packages.push(old);
+      events.detail(`Skipping: ${o.key}`);
+    } else {
+      toRead.push(o);
+      (old ? summary.changedKeys : summary.addedKeys).push(o.key);
+    }
+  }
+  for (const key of published.packages.keys()) if (!byKey.has(key)) summary.removedKeys.push(key);
+
+  const { records } = await readChanged<RpmPackage>(storage, toRead, {
+    events,
+    summary,
+    concurrency: options.concurrency,
+    force: options.force,
+    readCache: options.readCache,
+    read: async (o) =>
+      readRpm(await storage.read(o.key), { key: o.key, mtime: o.mtime, etag: o.etag }),
+  });
+  packages.push(...records);
+  packages.sort(compareRpmPackages);
+  summary.packages = packages.length;
+
+  // Metadata files: content-addressed, so an unchanged package set gives the same names.
+  const compression = options.compression ?? "gzip";
+  const files = [];
+  for (const type of ["primary", "filelists", "other"] as const) {
+    files.push(await writeMetadataFile(type, packages, { compression }));
+  }
+  const date = options.date ?? new Date();
+  const timestamp = Math.floor(date.getTime() / 1000);
+  const old = published.repomd ? splitRecords(published.repomd.records) : undefined;
+  const oldHrefs = new Set(old?.produced.map((r) => r.location.href));
+  const malformedOk = summary.malformed.length === 0 && !byKey.has(MALFORMED);
+  const signedOk = options.signer ? byKey.has(REPOMD + ".asc") : !byKey.has(REPOMD + ".asc");
+  const keyFile = await publicKeyFile(storage, byKey, options.signer, options.publicKeyName);
+  if (
+    old && files.every((f) => oldHrefs.has(f.key)) && malformedOk && signedOk && !keyFile &&
+    old.derived.length === 0
+  ) {
+    summary.upToDate = true;
+    events.info(`${options.path}: up to date (${summary.packages} packages)`);
+    return summary;
+  }
+
+  const produced = files.map((f) => {
+    const previous = old?.produced.find((r) => r.location.href === f.key);
+    return previous ?? metadataRecord(f, timestamp);
+  });
+  const kept: RepomdRecord[] = old?.kept ?? [];
+  const repomd = writeRepomd({
+    revision: String(timestamp),
+    records: [...produced, ...kept],
+    extras: published.repomd?.extras,
+  });
+
+  const restoreFor = async (key: string): Promise<Restore> =>
+    byKey.has(key) ? { kind: "bytes", data: await readAll(storage, key) } : { kind: "remove" };
+  const plan: PublishPlan = { content: [], indexes: [], entryPoints: [], remove: [] };
+  for (const f of files) {
+    if (!byKey.has(f.key)) {
+      plan.content.push({
+        key: f.key,
+        data: f.data,
+        contentType: f.contentType,
+        cacheControl: CACHE_IMMUTABLE,
+      });
+    }
+  }
+  const text = "text/plain; charset=utf-8";
+  if (summary.malformed.length > 0) {
+    plan.indexes.push({
+      key: MALFORMED,
+      data: summary.malformed.join("\n") + "\n",
+      contentType: text,
+      cacheControl: CACHE_INDEX,
+      restore: await restoreFor(MALFORMED),
+    });
+  } else if (byKey.has(MALFORMED)) plan.remove.push(MALFORMED);
+  if (keyFile) plan.indexes.push(keyFile);
+  plan.entryPoints.push({
+    key: REPOMD,
+    data: repomd,
+    contentType: "application/xml",
+    cacheControl: CACHE_ENTRY,
+    restore: await restoreFor(REPOMD),
+  });
+  if (options.signer) {
+    plan.entryPoints.push({
+      key: REPOMD + ".asc",
+      data: await options.signer.detachSign(repomd),
+      contentType: "application/pgp-signature",
+      cacheControl: CACHE_ENTRY,
+      restore: await restoreFor(REPOMD + ".asc"),
+    });
+  } else if (byKey.has(REPOMD + ".asc")) plan.remove.push(REPOMD + ".asc");
+
+  // The previous generation stays readable; metadata files neither generation names go.
+  const keep = new Set(
+    [...produced, ...kept, ...(published.repomd?.records ?? [])].map((r) => r.location.href),
+  );
+  for (const key of byKey.keys()) {
+    if (/^repodata\/[0-9a-f]{32,128}-[^/]+$/.test(key) && !keep.has(key)) plan.remove.push(key);
+  }
+
+  const result = await publish(storage, plan, {
+    dryRun: options.dryRun,
+    publicRead: options.publicRead,
+    condition: { etag: published.etag },
+    onWrite: (key, action) =>
+      events.detail(
+        `${
+          options.dryRun ? "Would " + action : action === "write" ? "Writing" : "Removing"
+        }: ${key}`,
+      ),
+  });
+  summary.written = result.written;
+  summary.deleted = result.removed;
+  return summary;
+}
