@@ -4,7 +4,7 @@
  * packages as a user would, and the URL apt/dnf read the repository from.
  * @module
  */
-import { MotoServer } from "./moto.ts";
+import { type MotoRequest, MotoServer } from "./moto.ts";
 import { createS3Storage } from "../../src/storage/s3_storage.ts";
 import { createFsStorage } from "../../src/storage/fs_storage.ts";
 import { readTextIfExists, type Storage } from "../../src/storage/storage.ts";
@@ -25,6 +25,8 @@ export interface RepoBackend {
   remove(key: string): Promise<void>;
   readText(key: string): Promise<string | undefined>;
   keys(prefix?: string): Promise<string[]>;
+  /** S3 only: the requests the server logged for this bucket so far. */
+  requests?: () => MotoRequest[];
 }
 
 /** Backends the end-to-end tests run against. */
@@ -87,6 +89,7 @@ export async function withBackend(
         ],
         url: `${s3.endpoint}/${s3.bucket}/${prefix}`,
         storage,
+        requests: s3.requestLog,
         ...common(storage),
       });
     } finally {
