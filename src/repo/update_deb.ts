@@ -9,7 +9,7 @@ import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import type { HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
 import { debFileKind, poolPlace } from "../plan/pool_path.ts";
-import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
+import { newSummary, type ReadCache, readChanged, reportWrite } from "./read_changed.ts";
 import { publicKeyFile } from "./public_key.ts";
 import { readDeb } from "../reader/deb/read_deb.ts";
 import { readDsc } from "../reader/deb/read_dsc.ts";
@@ -182,12 +182,7 @@ export async function updateDebRepository(
     dryRun: options.dryRun,
     publicRead: options.publicRead,
     condition: condition ? { etag: condition.etag } : undefined,
-    onWrite: (key, action) =>
-      events.detail(
-        `${
-          options.dryRun ? "Would " + action : action === "write" ? "Writing" : "Removing"
-        }: ${key}`,
-      ),
+    onWrite: (key, action) => reportWrite(events, key, action, options.dryRun),
   });
   summary.written = result.written;
   summary.deleted = result.removed;

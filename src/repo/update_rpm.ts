@@ -34,7 +34,7 @@ import {
 } from "../publish/publisher.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
-import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
+import { newSummary, type ReadCache, readChanged, reportWrite } from "./read_changed.ts";
 import { publicKeyFile } from "./public_key.ts";
 
 /** Options of an RPM update. */
@@ -232,12 +232,7 @@ export async function updateRpmRepository(
     dryRun: options.dryRun,
     publicRead: options.publicRead,
     condition: { etag: published.etag },
-    onWrite: (key, action) =>
-      events.detail(
-        `${
-          options.dryRun ? "Would " + action : action === "write" ? "Writing" : "Removing"
-        }: ${key}`,
-      ),
+    onWrite: (key, action) => reportWrite(events, key, action, options.dryRun),
   });
   summary.written = result.written;
   summary.deleted = result.removed;
