@@ -248,3 +248,36 @@ for (const bad of fixtureNames("bad", (n) => n.endsWith(".deb"))) {
     });
   });
 }
+
+Deno.test("mkrepo writes empty indexes for declared architectures and indexes declared components", async () => {
+  await withBackend("fs", async (repo) => {
+    await repo.put(
+      "pool/stable/main/h/hello_2.10-3_amd64.deb",
+      fixture("deb/hello_2.10-3_amd64.deb"),
+    );
+    await repo.put("pool/stable/contrib/n/netbase_6.4_all.deb", fixture("deb/netbase_6.4_all.deb"));
+    const r = await mkrepo(repo, [
+      "--deb-architectures",
+      "amd64,riscv64",
+      "--deb-components",
+      "main,contrib",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const release = (await repo.readText("dists/stable/Release"))!;
+    assert.match(release, /^Architectures: amd64 riscv64$/m);
+    assert.match(release, /^Components: contrib main$/m);
+    assert.equal(await repo.readText("dists/stable/main/binary-riscv64/Packages"), "");
+    assert.match(
+      (await repo.readText("dists/stable/contrib/binary-riscv64/Packages"))!,
+      /^Package: netbase$/m,
+    );
+    const src = { uri: repo.url, suite: "stable", components: ["main", "contrib"], trusted: true };
+    await withApt({ sources: src, arch: "riscv64" }, async (apt) => {
+      const u = await apt.update();
+      assert.ok(u.ok, u.stdout + u.stderr);
+      assert.deepEqual([u.warnings, u.notices], [[], []]);
+      assert.equal(await apt.policy("netbase"), "6.4");
+      assert.equal(await apt.policy("hello"), undefined);
+    });
+  });
+});
