@@ -135,11 +135,13 @@ async function main(): Promise<number> {
         ? "unshare -n (no network interface but a down loopback)"
         : "unshare -n unavailable: relying on --cached-only, empty DENO_DIR and no --allow-net",
     );
-    const mkrepo = (
+    /** Error output of runs that succeeded (e.g. a worker module missing from the bundle). */
+    const noise: string[] = [];
+    const mkrepo = async (
       args: string[],
       extra: { env?: Record<string, string>; perms?: string[] } = {},
-    ) =>
-      exec(prefix[0] ?? Deno.execPath(), [
+    ): Promise<Ran> => {
+      const r = await exec(prefix[0] ?? Deno.execPath(), [
         ...prefix.slice(1),
         ...(prefix.length ? [Deno.execPath()] : []),
         "run",
@@ -163,6 +165,13 @@ async function main(): Promise<number> {
           ...extra.env,
         },
       });
+      if (r.code === 0) {
+        for (const line of r.stderr.split("\n")) {
+          if (/^error\b|Uncaught/i.test(line)) noise.push(`mkrepo ${args[0]}: ${line}`);
+        }
+      }
+      return r;
+    };
 
     const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
     const v = await mkrepo(["--version"]);
@@ -251,6 +260,21 @@ async function main(): Promise<number> {
         record(ver.code === 0 ? "PASS" : "FAIL", `verify ${name}`, lastLine(ver.stderr));
       }
     }
+
+    record(
+      noise.length ? "FAIL" : "PASS",
+      "successful runs print no error output",
+      [...new Set(noise)].join("; "),
+    );
+    const workerLeft = /new Worker\(\s*new URL\(\s*["'][^"']+\.ts["']/.test(code);
+    record(
+      workerLeft ? "SKIP" : "PASS",
+      "worker modules",
+      workerLeft
+        ? "a Worker module is loaded by URL and is not in the bundle: the bundle hashes on the " +
+          "main thread (deno compile includes it with --include)"
+        : "none referenced by URL",
+    );
 
     // The S3 backend is inlined: it must load and fail only on the (absent) network.
     const s3 = await mkrepo(
