@@ -4,11 +4,12 @@
  * (the first one conditionally, so a concurrent run is detected), then removal of files that
  * neither the new nor the previous generation names. If a write fails before the last entry
  * point is written, the files already replaced at their usual names are put back as they were,
- * so the published repository stays exactly the previous one. In dry-run mode nothing is
+ * so the published repository stays exactly the previous one — unless another run has
+ * published on top meanwhile, whose files are then left alone. In dry-run mode nothing is
  * written; the plan is reported instead.
  * @module
  */
-import type { Storage, WriteOptions } from "../storage/storage.ts";
+import { readAll, type Storage, type WriteOptions } from "../storage/storage.ts";
 import { MkrepoError } from "../errors.ts";
 
 /** How to put a file back if the publication fails part way. */
@@ -59,6 +60,11 @@ export interface PublishOptions {
   onWrite?: (key: string, action: "write" | "remove") => void;
   /** Called when a rollback step itself fails (the original error is still thrown). */
   onRollbackError?: (key: string, err: unknown) => void;
+  /**
+   * Called when removing a file fails after the new generation is published; the run then
+   * succeeds (the next run removes it). Without it, the error is thrown.
+   */
+  onCleanupError?: (key: string, err: unknown) => void;
 }
 
 /** Cache-Control for entry points: clients must revalidate soon. */
@@ -87,8 +93,10 @@ async function writeGroup(
     for (let f = queue.shift(); f; f = queue.shift()) {
       options.onWrite?.(f.key, "write");
       if (!options.dryRun) {
-        await storage.write(f.key, f.data, writeOptions(f, options));
+        // Counted as done before the answer: a write whose answer is lost (a dropped
+        // connection) may have happened, and putting back what was there is harmless if not.
         done.push(f);
+        await storage.write(f.key, f.data, writeOptions(f, options));
       }
     }
   };
@@ -99,22 +107,73 @@ async function writeGroup(
   if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
+/** The conditionally written entry point, as this run tried to write it. */
+interface FirstEntry {
+  file: OutputFile;
+  condition: EntryCondition;
+  /** Etag our write returned (undefined when its answer never came). */
+  etag?: string;
+}
+
+function bytesOf(data: Uint8Array | string): Uint8Array {
+  return typeof data === "string" ? new TextEncoder().encode(data) : data;
+}
+
+/**
+ * Who the first entry point belongs to now: still the previous generation's ("old"), this
+ * run's ("ours", with its current etag), or another run's that published on top ("other").
+ */
+async function entryOwner(
+  storage: Storage,
+  first: FirstEntry,
+): Promise<{ owner: "old" | "ours" | "other"; etag?: string }> {
+  const current = await storage.stat(first.file.key);
+  if (current?.etag === first.condition.etag) return { owner: "old" };
+  if (!current) return { owner: "other" };
+  if (first.etag !== undefined) {
+    return { owner: current.etag === first.etag ? "ours" : "other", etag: current.etag };
+  }
+  const now = await readAll(storage, first.file.key);
+  const ours = bytesOf(first.file.data);
+  const same = now.length === ours.length && now.every((b, i) => b === ours[i]);
+  return { owner: same ? "ours" : "other", etag: current.etag };
+}
+
+async function restoreFile(
+  storage: Storage,
+  f: OutputFile,
+  options: PublishOptions,
+  ifMatch?: string,
+): Promise<void> {
+  const restore = f.restore!;
+  const write = { ...writeOptions(f, options), ifMatch };
+  if (restore.kind === "remove") await storage.remove(f.key);
+  else if (restore.kind === "bytes") await storage.write(f.key, restore.data, write);
+  else await storage.write(f.key, await storage.read(restore.from), write);
+}
+
 async function rollback(
   storage: Storage,
   done: OutputFile[],
   options: PublishOptions,
+  first?: FirstEntry,
 ): Promise<void> {
-  for (const f of done.reverse()) {
-    if (!f.restore) continue;
+  // The entry point first, and only if it is still ours: another run may have published on
+  // top of it since, and then its files are the current ones and nothing is put back.
+  if (first && done.includes(first.file) && first.file.restore) {
     try {
-      if (f.restore.kind === "remove") await storage.remove(f.key);
-      else if (f.restore.kind === "bytes") {
-        await storage.write(f.key, f.restore.data, writeOptions(f, options));
-      } else {await storage.write(
-          f.key,
-          await storage.read(f.restore.from),
-          writeOptions(f, options),
-        );}
+      const { owner, etag } = await entryOwner(storage, first);
+      if (owner === "other") return;
+      if (owner === "ours") await restoreFile(storage, first.file, options, etag);
+    } catch (err) {
+      options.onRollbackError?.(first.file.key, err);
+      if (err instanceof MkrepoError && err.code === "conflict") return;
+    }
+  }
+  for (const f of done.reverse()) {
+    if (!f.restore || f === first?.file) continue;
+    try {
+      await restoreFile(storage, f, options);
     } catch (err) {
       options.onRollbackError?.(f.key, err);
     }
@@ -137,6 +196,7 @@ export async function publish(
     },
   };
   const done: OutputFile[] = [];
+  let first: FirstEntry | undefined;
   try {
     await writeGroup(storage, plan.content, track, done);
     await writeGroup(storage, plan.indexes, track, done);
@@ -145,25 +205,33 @@ export async function publish(
       if (i === 0 && options.condition) {
         if (options.condition.etag === undefined) write.ifNoneMatch = "*";
         else write.ifMatch = options.condition.etag;
+        first = { file: f, condition: options.condition };
       }
       track.onWrite!(f.key, "write");
       if (!options.dryRun) {
-        await storage.write(f.key, f.data, write);
-        done.push(f);
+        done.push(f); // before the answer, as in writeGroup
+        const { etag } = await storage.write(f.key, f.data, write);
+        if (first?.file === f) first.etag = etag;
       }
     }
   } catch (err) {
     // A lost race (conflict) is not rolled back: the other run's files are the current ones,
     // and the retry that follows rewrites every index for the merged generation.
     if (!(err instanceof MkrepoError && err.code === "conflict")) {
-      await rollback(storage, done, options);
+      await rollback(storage, done, options, first);
     }
     throw err;
   }
   // The new generation is published: cleanup failures no longer matter to clients.
   for (const key of plan.remove) {
     track.onWrite!(key, "remove");
-    if (!options.dryRun) await storage.remove(key);
+    if (options.dryRun) continue;
+    try {
+      await storage.remove(key);
+    } catch (err) {
+      if (!options.onCleanupError) throw err;
+      options.onCleanupError(key, err);
+    }
   }
   return { written, removed };
 }

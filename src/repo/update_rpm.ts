@@ -233,6 +233,11 @@ export async function updateRpmRepository(
     publicRead: options.publicRead,
     condition: { etag: published.etag },
     onWrite: (key, action) => reportWrite(events, key, action, options.dryRun),
+    onCleanupError: (key, err) =>
+      events.warn(
+        `could not remove ${storage.describe(key)}, which the repository no longer uses ` +
+          `(the next run removes it): ${err instanceof Error ? err.message : String(err)}`,
+      ),
   });
   summary.written = result.written;
   summary.deleted = result.removed;
