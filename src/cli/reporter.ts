@@ -16,6 +16,8 @@ export interface ReporterOptions {
   plainInterval?: number;
   write?: (text: string) => void;
   now?: () => number;
+  /** Width of the terminal, so the live line never wraps (a wrapped line cannot be erased). */
+  columns?: () => number;
 }
 
 /** Formats a byte count ("12.3 MiB"). */
@@ -29,10 +31,20 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
 }
 
-function formatSeconds(s: number): string {
+/** Formats a duration ("45s", "2m05s"). */
+export function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return "?";
-  if (s < 60) return `${Math.ceil(s)}s`;
-  return `${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, "0")}s`;
+  const whole = Math.ceil(s);
+  if (whole < 60) return `${whole}s`;
+  return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, "0")}s`;
+}
+
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80; // stdout is not a terminal (e.g. --json piped): assume a common width
+  }
 }
 
 /** The progress text: packages and bytes read, rate, ETA. */
@@ -47,9 +59,10 @@ export function progressText(p: Progress, elapsedSeconds: number): string {
 
 /** A RunEvents writing to stderr. Call `finish()` before printing anything else. */
 export class Reporter implements RunEvents {
-  #o: Required<Omit<ReporterOptions, "write" | "now">>;
+  #o: Required<Omit<ReporterOptions, "write" | "now" | "columns">>;
   #write: (text: string) => void;
   #now: () => number;
+  #columns: () => number;
   #start = 0;
   #lastPlain = 0;
   #live = false;
@@ -64,6 +77,7 @@ export class Reporter implements RunEvents {
     const encoder = new TextEncoder();
     this.#write = options.write ?? ((t) => Deno.stderr.writeSync(encoder.encode(t)));
     this.#now = options.now ?? (() => performance.now());
+    this.#columns = options.columns ?? terminalColumns;
   }
 
   #line(text: string): void {
@@ -90,7 +104,7 @@ export class Reporter implements RunEvents {
     const elapsed = (now - this.#start) / 1000;
     const text = progressText(p, elapsed);
     if (this.#o.tty) {
-      this.#write(`\r\x1b[2K${text}`);
+      this.#write(`\r\x1b[2K${text.slice(0, Math.max(10, this.#columns() - 1))}`);
       this.#live = true;
       if (p.done === p.total) this.finish();
     } else if (p.done === p.total || (now - this.#lastPlain) / 1000 >= this.#o.plainInterval) {

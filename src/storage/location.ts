@@ -38,7 +38,29 @@ export function parseLocation(arg: string, cwd = "."): Location {
       reason: "only local paths, file:// and s3:// locations are supported",
     });
   }
-  const path = /^file:\/\//i.test(arg) ? fileURLToPath(arg) : arg;
+  if (arg.trim() === "") {
+    throw new MkrepoError({
+      code: "usage",
+      action: "use location",
+      key: arg,
+      reason: "the PATH is empty",
+      hint: "an unset shell variable? give a folder or s3://bucket/prefix",
+    });
+  }
+  let path = arg;
+  if (/^file:\/\//i.test(arg)) {
+    try {
+      path = fileURLToPath(arg);
+    } catch (err) {
+      throw new MkrepoError({
+        code: "usage",
+        action: "use location",
+        key: arg,
+        reason: err instanceof Error ? err.message : String(err),
+        hint: "file:// URLs must name a local absolute path, e.g. file:///srv/repo",
+      });
+    }
+  }
   const root = isAbsolute(path) ? resolve(path) : resolve(cwd, path);
   return { kind: "fs", root, display: arg };
 }

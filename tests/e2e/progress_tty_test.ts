@@ -185,13 +185,10 @@ Deno.test("mkrepo --json on a terminal keeps the redirected stdout pure JSON", a
   }
 });
 
-// Bug: src/cli/reporter.ts progress() redraws with "\r\x1b[2K", which clears only the row the
-// cursor is on. A progress text longer than the terminal is wide wraps, and each redraw leaves
-// the wrapped head on the row above ("reading packages 12/300, 6" ... stacked up the screen).
-// Expected: the live line fits the width (truncate to the columns of Deno.consoleSize()).
+// "\r\x1b[2K" clears only the cursor's row: a live line wider than the terminal would wrap and
+// leave its head behind on every redraw, so the reporter cuts it to the terminal's width.
 Deno.test({
   name: "mkrepo on a narrow terminal leaves no wrapped progress behind",
-  ignore: true,
   async fn() {
     const { dir, repo } = await makeRepo();
     try {

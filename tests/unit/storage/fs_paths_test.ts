@@ -64,11 +64,9 @@ Deno.test("parseLocation() keeps NFD and NFC names as given (no normalisation)",
   }
 });
 
-// Bug: src/storage/location.ts:41 calls fileURLToPath(arg) unguarded, so a file URL with a
-// host (or an encoded "/") throws node's TypeError: the CLI prints it and exits 1, not 2.
+// A file URL with a host (or an encoded "/") is a usage error, not a crash.
 Deno.test({
   name: "parseLocation() rejects file URLs it cannot map with a usage error",
-  ignore: true,
   fn() {
     for (const arg of ["file://server/share/repo", "file:///srv/a%2Fb"]) {
       assert.throws(
@@ -79,11 +77,9 @@ Deno.test({
   },
 });
 
-// Bug: src/storage/location.ts:42 resolves an empty argument to the current directory, so
-// `mkrepo ""` (an unset shell variable) updates whatever folder mkrepo is started in.
+// `mkrepo ""` (an unset shell variable) must not update the current folder.
 Deno.test({
   name: "parseLocation() rejects an empty PATH",
-  ignore: true,
   fn() {
     assert.throws(
       () => parseLocation("", CWD),
