@@ -7,13 +7,9 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, delimiter, join } from "node:path";
+import { type RunResult, spawnText } from "./spawn.ts";
 
-/** What a finished process gave back. */
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { RunResult };
 
 /** Options of {@linkcode run}. */
 export interface RunOptions {
@@ -50,31 +46,13 @@ export function toolEnv(extra: Record<string, string | undefined> = {}): Record<
   return env;
 }
 
-/** Runs `cmd args` to completion (no shell), capturing stdout and stderr as text. */
-export async function run(
-  cmd: string,
-  args: string[],
-  options: RunOptions = {},
-): Promise<RunResult> {
-  const child = new Deno.Command(cmd, {
-    args,
+/** Runs `cmd args` to completion (no shell) in the tool environment, capturing its output. */
+export function run(cmd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return spawnText(cmd, args, {
     cwd: options.cwd,
     env: toolEnv(options.env),
-    clearEnv: true,
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(
-      typeof options.stdin === "string" ? new TextEncoder().encode(options.stdin) : options.stdin,
-    );
-    await writer.close();
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    stdin: options.stdin,
+  });
 }
 
 /** Like {@linkcode run} but throws (with the output) unless the exit code is 0. */

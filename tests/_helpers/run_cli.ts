@@ -3,6 +3,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { type RunResult, spawnText } from "./spawn.ts";
 
 /** Project root (the folder holding deno.json and mod.ts). */
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -18,11 +19,7 @@ export interface RunCliOptions {
 }
 
 /** What the CLI did. */
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = RunResult;
 
 /**
  * Spawns `deno run -A --quiet --config <root>/deno.json <root>/mod.ts ...args` with the
@@ -36,8 +33,9 @@ export async function runCli(args: string[], options: RunCliOptions = {}): Promi
     else env[k] = v;
   }
   env.NO_COLOR = env.NO_COLOR ?? "1";
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
+  return await spawnText(
+    Deno.execPath(),
+    [
       "run",
       "-A",
       "--quiet",
@@ -46,21 +44,38 @@ export async function runCli(args: string[], options: RunCliOptions = {}): Promi
       PROJECT_ROOT + "mod.ts",
       ...args,
     ],
-    cwd: options.cwd ?? PROJECT_ROOT,
-    env,
-    clearEnv: true,
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(
-      typeof options.stdin === "string" ? new TextEncoder().encode(options.stdin) : options.stdin,
-    );
-    await writer.close();
+    { cwd: options.cwd ?? PROJECT_ROOT, env, stdin: options.stdin },
+  );
+}
+
+/** A repository location as the CLI takes it (see repo_backend.ts). */
+export interface CliRepo {
+  path: string;
+  args: string[];
+}
+
+/** Runs `mkrepo --json [flags] PATH`; `summary` is the repository's entry of the JSON output. */
+export async function runMkrepo(
+  repo: CliRepo,
+  args: string[] = [],
+  env: Record<string, string | undefined> = {},
+  // deno-lint-ignore no-explicit-any
+): Promise<CliResult & { json: any; summary: any }> {
+  const r = await runCli(["--json", ...repo.args, ...args, repo.path], { env });
+  let json;
+  try {
+    json = JSON.parse(r.stdout);
+  } catch {
+    json = undefined;
   }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  return { ...r, json, summary: json?.repos?.[0] };
+}
+
+/** Creates key pairs with `mkrepo keygen` in `dir`: NAME.key (private) and NAME.asc (public). */
+export async function makeKeyPairs(dir: string, names: string[]): Promise<void> {
+  for (const name of names) {
+    const args = ["keygen", "--name", `Test ${name}`, "--email", `${name}@example.com`];
+    const r = await runCli([...args, "--out", `${dir}/${name}`]);
+    if (r.code !== 0) throw new Error(`mkrepo keygen failed: ${r.stderr}`);
+  }
 }

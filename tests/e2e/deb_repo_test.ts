@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fixture, fixtureNames, REFERENCE } from "../_helpers/fixtures.ts";
 import { BACKENDS, type RepoBackend, withBackend } from "../_helpers/repo_backend.ts";
-import { runCli } from "../_helpers/run_cli.ts";
+import { makeKeyPairs, runMkrepo } from "../_helpers/run_cli.ts";
 import { type AptSource, parseDeb822, withApt } from "../_helpers/apt.ts";
 import { gpgvVerify } from "../_helpers/reference_tools.ts";
 
@@ -16,17 +16,6 @@ const SOURCE_FILES = fixtureNames("deb", (n) => n.startsWith("hello_2.10") && !n
 /** pool key of a fixture: Debian's own layout (pool/main/<letter>/<name>/file → dist "all"). */
 function poolKey(name: string): string {
   return `pool/main/${name[0]}/${name.split("_")[0]}/${name}`;
-}
-
-async function mkrepo(repo: RepoBackend, args: string[] = [], env: Record<string, string> = {}) {
-  const r = await runCli(["--json", ...repo.args, ...args, repo.path], { env });
-  let json;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { ...r, json, summary: json?.repos?.[0] };
 }
 
 async function putAll(repo: RepoBackend, names: string[]) {
@@ -46,7 +35,7 @@ for (const backend of BACKENDS) {
   Deno.test(`mkrepo (${backend}) builds an apt repository that apt-get installs from`, async () => {
     await withBackend(backend, async (repo) => {
       await putAll(repo, [...BINARIES, ...SOURCE_FILES]);
-      const r = await mkrepo(repo);
+      const r = await runMkrepo(repo);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.summary.kind, "deb");
       assert.equal(r.summary.packages, BINARIES.length + 1);
@@ -92,22 +81,11 @@ for (const backend of BACKENDS) {
   Deno.test(`mkrepo (${backend}) signs Release so apt accepts it with signed-by and refuses another key`, async () => {
     const keys = await Deno.makeTempDir({ prefix: "mkrepo-keys-" });
     try {
-      for (const name of ["good", "other"]) {
-        const k = await runCli([
-          "keygen",
-          "--name",
-          `Test ${name}`,
-          "--email",
-          `${name}@example.com`,
-          "--out",
-          join(keys, name),
-        ]);
-        assert.equal(k.code, 0, k.stderr);
-      }
+      await makeKeyPairs(keys, ["good", "other"]);
       const privateKey = await Deno.readTextFile(join(keys, "good.key"));
       await withBackend(backend, async (repo) => {
         await putAll(repo, ["hello_2.10-3_amd64.deb", "netbase_6.4_all.deb"]);
-        const r = await mkrepo(repo, ["--sign", "--public-key", "key.asc"], {
+        const r = await runMkrepo(repo, ["--sign", "--public-key", "key.asc"], {
           MKREPO_SIGNING_KEY: privateKey,
         });
         assert.equal(r.code, 0, r.stderr);
@@ -155,11 +133,11 @@ for (const backend of BACKENDS) {
         "netbase_6.4_all.deb",
         "hardlink_0.2.1_amd64.deb",
       ]);
-      let r = await mkrepo(repo);
+      let r = await runMkrepo(repo);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.summary.read, 3);
 
-      r = await mkrepo(repo);
+      r = await runMkrepo(repo);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.summary.read, 0);
       assert.equal(r.summary.bytesRead, 0);
@@ -167,7 +145,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual(r.summary.written, []);
 
       await putAll(repo, ["liblz4-1_1.9.4-1_amd64.deb"]);
-      r = await mkrepo(repo);
+      r = await runMkrepo(repo);
       assert.equal(r.summary.read, 1);
       assert.equal(r.summary.added, 1);
       assert.equal(
@@ -178,7 +156,7 @@ for (const backend of BACKENDS) {
       await repo.remove(poolKey("hardlink_0.2.1_amd64.deb"));
       // replaced under the same name by other bytes (a rebuilt package)
       await repo.put(poolKey("netbase_6.4_all.deb"), fixture("deb/apticron_1.2.5+nmu1_all.deb"));
-      r = await mkrepo(repo);
+      r = await runMkrepo(repo);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.summary.removed, 1);
       assert.equal(r.summary.changed, 1);
@@ -201,7 +179,7 @@ for (const backend of BACKENDS) {
   Deno.test(`mkrepo (${backend}) serves a repository of only 'all' packages to amd64 and arm64`, async () => {
     await withBackend(backend, async (repo) => {
       await repo.put("pool/stable/main/n/netbase_6.4_all.deb", fixture("deb/netbase_6.4_all.deb"));
-      const r = await mkrepo(repo);
+      const r = await runMkrepo(repo);
       assert.equal(r.code, 0, r.stderr);
       for (const arch of ["amd64", "arm64"]) {
         await withApt({
@@ -223,17 +201,17 @@ for (const bad of fixtureNames("bad", (n) => n.endsWith(".deb"))) {
   Deno.test(`mkrepo fails on malformed ${bad}, naming it, and skips it with --force`, async () => {
     await withBackend("fs", async (repo) => {
       await putAll(repo, ["hello_2.10-3_amd64.deb"]);
-      assert.equal((await mkrepo(repo)).code, 0);
+      assert.equal((await runMkrepo(repo)).code, 0);
       const before = await repo.readText("dists/all/Release");
       await repo.put(`pool/main/x/${bad}`, fixture(`bad/${bad}`));
 
-      const r = await mkrepo(repo);
+      const r = await runMkrepo(repo);
       assert.equal(r.code, 1);
       assert.match(r.stderr, new RegExp(bad.replace(/[.+]/g, "\\$&")));
       assert.equal(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:")).length, 1);
       assert.equal(await repo.readText("dists/all/Release"), before, "repository untouched");
 
-      const f = await mkrepo(repo, ["--force"]);
+      const f = await runMkrepo(repo, ["--force"]);
       assert.equal(f.code, 0, f.stderr);
       assert.deepEqual(f.summary.malformed, [`pool/main/x/${bad}`]);
       assert.match(f.stderr, new RegExp(bad.replace(/[.+]/g, "\\$&")));
@@ -243,7 +221,7 @@ for (const bad of fixtureNames("bad", (n) => n.endsWith(".deb"))) {
       );
 
       await repo.remove(`pool/main/x/${bad}`);
-      assert.equal((await mkrepo(repo)).code, 0);
+      assert.equal((await runMkrepo(repo)).code, 0);
       assert.equal(await repo.readText("dists/all/malformed_list.txt"), undefined);
     });
   });
@@ -256,7 +234,7 @@ Deno.test("mkrepo writes empty indexes for declared architectures and indexes de
       fixture("deb/hello_2.10-3_amd64.deb"),
     );
     await repo.put("pool/stable/contrib/n/netbase_6.4_all.deb", fixture("deb/netbase_6.4_all.deb"));
-    const r = await mkrepo(repo, [
+    const r = await runMkrepo(repo, [
       "--deb-architectures",
       "amd64,riscv64",
       "--deb-components",

@@ -8,22 +8,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fixture, fixtureNames } from "../_helpers/fixtures.ts";
 import { BACKENDS, type RepoBackend, withBackend } from "../_helpers/repo_backend.ts";
-import { runCli } from "../_helpers/run_cli.ts";
+import { makeKeyPairs, runCli, runMkrepo } from "../_helpers/run_cli.ts";
 import { type DnfPackage, withDnf } from "../_helpers/dnf.ts";
 import { createrepo } from "../_helpers/reference_tools.ts";
 
 const RPMS = fixtureNames("rpm", (n) => n.endsWith(".rpm") && !n.endsWith(".src.rpm"));
-
-async function mkrepo(repo: RepoBackend, args: string[] = [], env: Record<string, string> = {}) {
-  const r = await runCli(["--json", ...repo.args, ...args, repo.path], { env });
-  let json;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { ...r, json, summary: json?.repos?.[0] };
-}
 
 async function putAll(repo: RepoBackend, names: string[]) {
   for (const n of names) await repo.put(`Packages/${n}`, fixture(`rpm/${n}`));
@@ -70,7 +59,7 @@ for (const backend of BACKENDS) {
   Deno.test(`mkrepo (${backend}) builds a dnf repository equal to createrepo_c's for dnf`, async () => {
     await withBackend(backend, async (repo) => {
       await putAll(repo, RPMS);
-      const r = await mkrepo(repo);
+      const r = await runMkrepo(repo);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.summary.kind, "rpm");
       assert.equal(r.summary.packages, RPMS.length);
@@ -94,21 +83,10 @@ for (const backend of BACKENDS) {
   Deno.test(`mkrepo (${backend}) signs repomd.xml so dnf accepts our key and refuses another`, async () => {
     const keys = await Deno.makeTempDir({ prefix: "mkrepo-keys-" });
     try {
-      for (const name of ["good", "other"]) {
-        const k = await runCli([
-          "keygen",
-          "--name",
-          `Test ${name}`,
-          "--email",
-          `${name}@example.com`,
-          "--out",
-          join(keys, name),
-        ]);
-        assert.equal(k.code, 0, k.stderr);
-      }
+      await makeKeyPairs(keys, ["good", "other"]);
       await withBackend(backend, async (repo) => {
         await putAll(repo, ["tour-4-6.noarch.rpm", "Rimmer-1.0.2-2.x86_64.rpm"]);
-        const r = await mkrepo(repo, [
+        const r = await runMkrepo(repo, [
           "--sign-key-file",
           join(keys, "good.key"),
           "--public-key",
@@ -158,11 +136,11 @@ for (const backend of BACKENDS) {
         "Archer-3.4.5-6.x86_64.rpm",
         "Rimmer-1.0.2-2.x86_64.rpm",
       ]);
-      let r = await mkrepo(repo);
+      let r = await runMkrepo(repo);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.summary.read, 3);
 
-      r = await mkrepo(repo);
+      r = await runMkrepo(repo);
       assert.equal(r.summary.read, 0);
       assert.equal(r.summary.bytesRead, 0);
       assert.deepEqual(r.summary.written, []);
@@ -171,7 +149,7 @@ for (const backend of BACKENDS) {
       await repo.remove("Packages/Archer-3.4.5-6.x86_64.rpm"); // remove one
       // replace one: other bytes under the same name
       await repo.put("Packages/Rimmer-1.0.2-2.x86_64.rpm", fixture("rpm/hello-1.0-1.i386.rpm"));
-      r = await mkrepo(repo);
+      r = await runMkrepo(repo);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual([r.summary.added, r.summary.removed, r.summary.changed, r.summary.read], [
         1,
@@ -192,14 +170,14 @@ for (const bad of fixtureNames("bad", (n) => n.endsWith(".rpm"))) {
   Deno.test(`mkrepo fails on malformed ${bad}, naming it, and skips it with --force`, async () => {
     await withBackend("fs", async (repo) => {
       await putAll(repo, ["tour-4-6.noarch.rpm"]);
-      assert.equal((await mkrepo(repo)).code, 0);
+      assert.equal((await runMkrepo(repo)).code, 0);
       const before = await repo.readText("repodata/repomd.xml");
       await repo.put(`Packages/${bad}`, fixture(`bad/${bad}`));
-      const r = await mkrepo(repo);
+      const r = await runMkrepo(repo);
       assert.equal(r.code, 1);
       assert.match(r.stderr, new RegExp(bad.replace(/[.+]/g, "\\$&")));
       assert.equal(await repo.readText("repodata/repomd.xml"), before, "repository untouched");
-      const f = await mkrepo(repo, ["--force"]);
+      const f = await runMkrepo(repo, ["--force"]);
       assert.equal(f.code, 0, f.stderr);
       assert.deepEqual(f.summary.malformed, [`Packages/${bad}`]);
       assert.equal((await repo.readText("repodata/malformed_list.txt"))?.trim(), `Packages/${bad}`);

@@ -4,6 +4,7 @@
  * Every gpg call gets its own temporary GNUPGHOME; ~/.gnupg is never touched.
  */
 
+import { spawnText } from "../../_helpers/spawn.ts";
 import assert from "node:assert/strict";
 import { MkrepoError } from "../../../src/errors.ts";
 import { generateKey } from "../../../src/sign/keygen.ts";
@@ -39,28 +40,16 @@ interface Run {
   stderr: string;
 }
 
-async function run(
+function run(
   cmd: string,
   args: string[],
   options: { env?: Record<string, string>; stdin?: string | Uint8Array } = {},
 ): Promise<Run> {
-  const child = new Deno.Command(cmd, {
-    args,
-    env: options.env,
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(
-      typeof options.stdin === "string" ? new TextEncoder().encode(options.stdin) : options.stdin,
-    );
-    await writer.close();
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  // the child inherits the environment, plus `env`
+  return spawnText(cmd, args, {
+    env: { ...Deno.env.toObject(), ...options.env },
+    stdin: options.stdin,
+  });
 }
 
 /** A temporary directory used as GNUPGHOME (and scratch space); gpg-agent killed at the end. */
