@@ -214,6 +214,20 @@ export async function publish(
         if (first?.file === f) first.etag = etag;
       }
     }
+    // Only the first entry point is conditional: another run that published on top of it
+    // while we wrote the others (e.g. Release, Release.gpg) may have had its files replaced by
+    // ours, older. Then start over like any lost race: the retry merges and rewrites them all.
+    if (first?.etag !== undefined && plan.entryPoints.length > 1) {
+      const now = await storage.stat(first.file.key);
+      if (now?.etag !== first.etag) {
+        throw new MkrepoError({
+          code: "conflict",
+          key: storage.describe(first.file.key),
+          reason: "another run published while this one was writing its entry points",
+          hint: "run mkrepo again once the other jobs are done; nothing was lost",
+        });
+      }
+    }
   } catch (err) {
     // A lost race (conflict) is not rolled back: the other run's files are the current ones,
     // and the retry that follows rewrites every index for the merged generation.

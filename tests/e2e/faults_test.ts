@@ -336,7 +336,10 @@ Deno.test("a failed run never rolls back over the generation another run publish
       async write(key, body, options) {
         if (key === "dists/all/Release" && !bPublished) {
           bPublished = true;
-          await storage.write(other, await Deno.readFile(fixture("deb/liblz4-1_1.9.4-1_arm64.deb")));
+          await storage.write(
+            other,
+            await Deno.readFile(fixture("deb/liblz4-1_1.9.4-1_arm64.deb")),
+          );
           await update(storage, NEW_DATE); // run B, complete
           throw transientError("injected: A's Release write fails after B published");
         }

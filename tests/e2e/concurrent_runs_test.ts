@@ -1,0 +1,163 @@
+/**
+ * Two CI jobs publishing to one repository at once: each uploads its package and starts
+ * mkrepo (a real subprocess) at nearly the same moment. Whatever the interleaving, both
+ * packages end up in the index and the repository verifies (signatures included), round after
+ * round, on local disk and on S3 (moto). Plus one interleaving forced at library level: a run
+ * that publishes between another run's InRelease and Release writes.
+ */
+import assert from "node:assert/strict";
+import { gunzipSync } from "node:zlib";
+import { fixture } from "../_helpers/fixtures.ts";
+import { type RepoBackend, withBackend } from "../_helpers/repo_backend.ts";
+import { runCli } from "../_helpers/run_cli.ts";
+import { generateKey } from "../../src/sign/keygen.ts";
+import { createSigner } from "../../src/sign/signer.ts";
+import { verifyRepository } from "../../src/repo/verify.ts";
+import { updateRepository } from "../../src/repo/update.ts";
+import { silentEvents } from "../../src/repo/run_types.ts";
+import { createFsStorage } from "../../src/storage/fs_storage.ts";
+import { readAll, type Storage } from "../../src/storage/storage.ts";
+
+/** Rounds per backend and kind (RPM on S3 gets a few only, to keep the suite fast). */
+const ROUNDS = { deb: { fs: 20, s3: 20 }, rpm: { fs: 20, s3: 5 } };
+const KEY = await generateKey({ name: "Race Test", email: "race@example.com", type: "ed25519" });
+const ENV = { MKREPO_SIGNING_KEY: KEY.privateKeyArmored };
+
+interface Kind {
+  kind: "deb" | "rpm";
+  /** Packages of the repository before the races. */
+  seed: [string, string][];
+  /** Key and fixture of the package job `who` uploads in round `round`. */
+  upload(round: number, who: "a" | "b"): [string, string];
+}
+
+const KINDS: Record<"deb" | "rpm", Kind> = {
+  deb: {
+    kind: "deb",
+    seed: [["pool/main/n/netbase/netbase_6.4_all.deb", "deb/netbase_6.4_all.deb"]],
+    // Distinct pool keys of one .deb (same Package entry under other Filenames, as allowed).
+    upload: (round, who) => [
+      `pool/main/h/hello/hello_2.10-3+r${round}${who}_amd64.deb`,
+      "deb/hello_2.10-3_amd64.deb",
+    ],
+  },
+  rpm: {
+    kind: "rpm",
+    seed: [["Packages/Rimmer-1.0.2-2.x86_64.rpm", "rpm/Rimmer-1.0.2-2.x86_64.rpm"]],
+    upload: (
+      round,
+      who,
+    ) => [`Packages/r${round}${who}/tour-4-6.noarch.rpm`, "rpm/tour-4-6.noarch.rpm"],
+  },
+};
+
+/** Package keys the published index names. */
+async function indexedKeys(storage: Storage, kind: "deb" | "rpm"): Promise<string[]> {
+  const text = async (key: string) => new TextDecoder().decode(await readAll(storage, key));
+  if (kind === "deb") {
+    const packages = await text("dists/all/main/binary-amd64/Packages");
+    return [...packages.matchAll(/^Filename: (.+)$/gm)].map((m) => m[1]).sort();
+  }
+  const repomd = await text("repodata/repomd.xml");
+  const href = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)![1];
+  const primary = new TextDecoder().decode(gunzipSync(await readAll(storage, href)));
+  return [...primary.matchAll(/<location href="([^"]+)"/g)].map((m) => m[1]).sort();
+}
+
+async function verified(storage: Storage, what: string): Promise<void> {
+  const report = await verifyRepository(storage, "test", { publicKey: KEY.publicKeyArmored });
+  assert.deepEqual(report.problems, [], `${what}: verify failed`);
+  assert.ok(report.checked.signatures > 0, what);
+}
+
+function mkrepo(repo: RepoBackend) {
+  return runCli(["--sign", ...repo.args, repo.path], { env: ENV });
+}
+
+async function race(backend: "fs" | "s3", k: Kind, rounds: number): Promise<void> {
+  await withBackend(backend, async (repo) => {
+    for (const [key, file] of k.seed) await repo.put(key, fixture(file));
+    const first = await mkrepo(repo);
+    assert.equal(first.code, 0, first.stderr);
+    const expected = k.seed.map(([key]) => key);
+    let retries = 0;
+    let bothRetried = 0;
+    for (let round = 1; round <= rounds; round++) {
+      const job = async (who: "a" | "b") => {
+        const [key, file] = k.upload(round, who);
+        await repo.put(key, fixture(file));
+        expected.push(key);
+        return await mkrepo(repo);
+      };
+      const [a, b] = await Promise.all([job("a"), job("b")]);
+      assert.equal(a.code, 0, `round ${round}, run A:\n${a.stderr}`);
+      assert.equal(b.code, 0, `round ${round}, run B:\n${b.stderr}`);
+      const retried = [a, b].map((r) => /Another run published/.test(r.stderr));
+      retries += retried.filter(Boolean).length;
+      if (retried[0] && retried[1]) bothRetried++;
+      assert.deepEqual(
+        await indexedKeys(repo.storage, k.kind),
+        [...expected].sort(),
+        `round ${round}`,
+      );
+      await verified(repo.storage, `round ${round}`);
+    }
+    console.log(
+      `${k.kind} ${backend}: ${rounds} racing rounds passed, ${retries} runs lost a race and ` +
+        `merged (${bothRetried} rounds where both did)`,
+    );
+  });
+}
+
+for (
+  const [backend, kind] of [["fs", "deb"], ["s3", "deb"], ["fs", "rpm"], ["s3", "rpm"]] as const
+) {
+  const rounds = ROUNDS[kind][backend];
+  Deno.test(`two mkrepo runs started together on a ${kind} repository (${backend}) both publish their package, ${rounds} rounds`, async () => {
+    await race(backend, KINDS[kind], rounds);
+  });
+}
+
+/**
+ * Forced interleaving: run B lists, plans and publishes completely while run A is between its
+ * InRelease and its Release writes. B's conditional InRelease write succeeds (A's InRelease is
+ * what B read); A must then not write a Release older than B's InRelease.
+ */
+Deno.test("a run publishing between another run's InRelease and Release writes leaves them consistent", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mkrepo-race-" });
+  try {
+    const storage = createFsStorage(dir);
+    const signer = await createSigner({ armoredKey: KEY.privateKeyArmored });
+    const update = (s: Storage) => updateRepository(s, { path: dir, events: silentEvents, signer });
+    await storage.write(KINDS.deb.seed[0][0], await Deno.readFile(fixture(KINDS.deb.seed[0][1])));
+    await update(storage);
+    const [keyA, fileA] = KINDS.deb.upload(1, "a");
+    const [keyB, fileB] = KINDS.deb.upload(1, "b");
+    await storage.write(keyA, await Deno.readFile(fixture(fileA)));
+    let bRan = false;
+    const runA: Storage = {
+      list: (p) => storage.list(p),
+      stat: (k) => storage.stat(k),
+      read: (k, r) => storage.read(k, r),
+      remove: (k) => storage.remove(k),
+      describe: (k) => storage.describe(k),
+      async write(key, body, options) {
+        if (key === "dists/all/Release" && !bRan) {
+          bRan = true;
+          await storage.write(keyB, await Deno.readFile(fixture(fileB)));
+          await update(storage); // run B, from listing to cleanup
+        }
+        return await storage.write(key, body, options);
+      },
+    };
+    await update(runA);
+    assert.ok(bRan);
+    await verified(storage, "after both runs");
+    assert.deepEqual(
+      await indexedKeys(storage, "deb"),
+      [KINDS.deb.seed[0][0], keyA, keyB].sort(),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
