@@ -55,17 +55,30 @@ function zlibCollector(
 ): { write(c: Uint8Array): Promise<void>; end(): Promise<Uint8Array> } {
   const chunks: Uint8Array[] = [];
   stream.on("data", (c: Uint8Array) => chunks.push(c));
+  // One listener of each kind for the stream's life (not one per write).
+  let failure: unknown;
+  let waiting: { resolve(): void; reject(e: unknown): void } | undefined;
   const ended = new Promise<void>((resolve, reject) => {
     stream.on("end", resolve);
-    stream.on("error", reject);
+    stream.on("error", (err) => {
+      failure = err;
+      waiting?.reject(err);
+      reject(err);
+    });
   });
+  ended.catch(() => {}); // reported by write() or end()
+  stream.on("drain", () => waiting?.resolve());
   return {
-    write: (c) =>
-      new Promise<void>((resolve, reject) => {
-        if (stream.write(c)) resolve();
-        else stream.once("drain", resolve);
-        stream.once("error", reject);
-      }),
+    write: (c) => {
+      if (failure !== undefined) return Promise.reject(failure);
+      if (stream.write(c)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        waiting = {
+          resolve: () => (waiting = undefined, resolve()),
+          reject: (e) => (waiting = undefined, reject(e)),
+        };
+      });
+    },
     end: async () => {
       stream.end();
       await ended;

@@ -1,37 +1,93 @@
 /**
  * A pull reader over a ReadableStream: "give me exactly n bytes", "skip n", current offset.
- * Every chunk pulled from the stream goes through `onChunk` first (the hashing tap), so a
- * caller that reads or skips to the end has seen and hashed every byte exactly once.
+ * Every chunk of the stream goes through `onChunk` (the hashing tap) once the reader is done
+ * with it, in stream order, so a caller that reads or skips to the end has seen and hashed every
+ * byte exactly once. The tap may return a promise (backpressure): the reader waits for it.
+ * Chunks are kept in a list and copied once per readExact, whatever the number of chunks.
+ * When the stream is a marked local file (util/local_file.ts) and the caller gives `hashFile`,
+ * long skips are not pulled through the stream: the tap hashes that stretch of the file itself
+ * (on a hash worker), and the reader goes on from the file.
  * Short reads throw a MkrepoError carrying the object key and the byte offset.
  * @module
  */
 import { MkrepoError } from "../errors.ts";
+import { giveBuffer, takeBuffer } from "../util/buffer_pool.ts";
+import { localFileOf, type LocalFileSource } from "../util/local_file.ts";
 
 /** Options of a ByteReader. */
 export interface ByteReaderOptions {
   /** Object key for error messages. */
   key: string;
-  /** Called with every chunk pulled from the stream, in order. */
-  onChunk?: (chunk: Uint8Array) => void;
+  /**
+   * Called with every chunk of the stream, in order, when the reader no longer needs it.
+   * `owned` is true when the chunk's ArrayBuffer belongs to the reader alone (a byte stream
+   * transfers each chunk to its reader), so the tap may transfer it to another thread; if it
+   * does not, it must not keep the chunk once it returns (the buffer is then reused).
+   */
+  onChunk?: (chunk: Uint8Array, owned: boolean) => void | Promise<void>;
   /** Largest single readExact allowed (protects against hostile length fields). */
   maxRead?: number;
+  /** Overrides the detection of chunk ownership (see onChunk). */
+  ownsChunks?: boolean;
+  /**
+   * Hashes bytes [offset, offset + length) of a local file (to its end without a length) as if
+   * they had gone through onChunk; resolves with the number of bytes hashed and whether the
+   * file ends right after them. Used for long skips of marked local-file streams.
+   */
+  hashFile?: (path: string, offset: number, length?: number) => Promise<FileHashed>;
 }
 
+/** What hashFile did. */
+export interface FileHashed {
+  bytes: number;
+  eof: boolean;
+}
+
+/** Skips shorter than this are pulled through the stream even for a local file. */
+const FILE_SKIP_MIN = 1024 * 1024;
+/** skipToEnd hands the rest to hashFile only after a chunk at least this long (more likely). */
+const FILE_TAIL_HINT = 256 * 1024;
+
 const DEFAULT_MAX_READ = 64 * 1024 * 1024;
+
+/**
+ * True for a byte stream (`type: "bytes"`, as files and fetch bodies are): its chunks are
+ * transferred to the reader on enqueue, so nobody else holds their buffers.
+ */
+export function isByteStream(stream: ReadableStream<Uint8Array>): boolean {
+  if (stream.locked) return false;
+  try {
+    stream.getReader({ mode: "byob" }).releaseLock();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Pull-based reader with exact reads, skips and an offset. */
 export class ByteReader {
   readonly key: string;
   #reader: ReadableStreamDefaultReader<Uint8Array>;
-  #onChunk?: (chunk: Uint8Array) => void;
+  #file?: LocalFileSource;
+  #hashFile?: ByteReaderOptions["hashFile"];
+  #fileHandle?: Deno.FsFile; // after a delegated skip, the rest is read from the file
+  #fromFile = false;
+  #pulled = 0; // bytes received from the source
+  #lastChunk = 0;
+  #onChunk?: (chunk: Uint8Array, owned: boolean) => void | Promise<void>;
+  #owned: boolean;
   #maxRead: number;
-  #buf: Uint8Array = new Uint8Array(0);
-  #pos = 0; // read position inside #buf
+  #chunks: Uint8Array[] = []; // pulled and not fully consumed, in order
+  #pos = 0; // read position inside #chunks[0]
+  #buffered = 0; // bytes pulled and not consumed
   #offset = 0; // bytes handed out or skipped so far
   #done = false;
 
   constructor(stream: ReadableStream<Uint8Array>, options: ByteReaderOptions) {
     this.key = options.key;
+    this.#owned = options.ownsChunks ?? isByteStream(stream);
+    this.#file = localFileOf(stream);
+    this.#hashFile = options.hashFile;
     this.#reader = stream.getReader();
     this.#onChunk = options.onChunk;
     this.#maxRead = options.maxRead ?? DEFAULT_MAX_READ;
@@ -42,29 +98,92 @@ export class ByteReader {
     return this.#offset;
   }
 
-  get #buffered(): number {
-    return this.#buf.length - this.#pos;
-  }
-
   async #pull(): Promise<boolean> {
     if (this.#done) return false;
-    const { value, done } = await this.#reader.read();
+    const { value, done } = this.#fromFile ? await this.#readFile() : await this.#reader.read();
     if (done) {
       this.#done = true;
+      this.#closeFile();
       return false;
     }
-    if (value.length === 0) return true;
-    this.#onChunk?.(value);
-    if (this.#buffered === 0) {
-      this.#buf = value;
-    } else {
-      const merged = new Uint8Array(this.#buffered + value.length);
-      merged.set(this.#buf.subarray(this.#pos));
-      merged.set(value, this.#buffered);
-      this.#buf = merged;
+    this.#lastChunk = value.length;
+    if (value.length > 0) {
+      this.#chunks.push(value);
+      this.#buffered += value.length;
+      this.#pulled += value.length;
     }
-    this.#pos = 0;
     return true;
+  }
+
+  /** Next chunk straight from the local file (after a delegated skip). */
+  async #readFile(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    const file = this.#file!;
+    const at = file.start + this.#pulled;
+    const left = file.end === undefined ? Infinity : file.end - at;
+    if (left <= 0) return { done: true, value: undefined };
+    try {
+      if (!this.#fileHandle) {
+        this.#fileHandle = await Deno.open(file.path, { read: true });
+        await this.#fileHandle.seek(at, Deno.SeekMode.Start);
+      }
+      const buf = takeBuffer();
+      const n = await this.#fileHandle.read(left < buf.length ? buf.subarray(0, left) : buf);
+      if (n === null) {
+        giveBuffer(buf.buffer);
+        return { done: true, value: undefined };
+      }
+      return { done: false, value: buf.subarray(0, n) };
+    } catch (err) {
+      this.#closeFile();
+      throw new MkrepoError({
+        code: "storage",
+        action: "read",
+        key: this.key,
+        reason: err instanceof Error ? err.message : String(err),
+        cause: err,
+      });
+    }
+  }
+
+  #closeFile(): void {
+    try {
+      this.#fileHandle?.close();
+    } catch {
+      // already closed
+    }
+    this.#fileHandle = undefined;
+  }
+
+  /**
+   * Has hashFile take the next `length` bytes (all that is left without a length) from the
+   * file; the buffered bytes have been consumed. Then reads go to the file itself.
+   */
+  async #delegate(length: number | undefined, what: string): Promise<number> {
+    const file = this.#file!;
+    const at = file.start + this.#pulled;
+    let want = length;
+    if (file.end !== undefined) want = Math.min(want ?? Infinity, Math.max(0, file.end - at));
+    const { bytes, eof } = await this.#hashFile!(file.path, at, want);
+    this.#pulled += bytes;
+    this.#offset += bytes;
+    if (!this.#fromFile) {
+      this.#fromFile = true;
+      await this.#reader.cancel().catch(() => {});
+    }
+    if (eof || want === undefined || (file.end !== undefined && at + bytes >= file.end)) {
+      this.#done = true;
+      this.#closeFile();
+    } else if (this.#fileHandle) {
+      await this.#fileHandle.seek(file.start + this.#pulled, Deno.SeekMode.Start);
+    }
+    if (length !== undefined && bytes < length) throw this.#short(length - bytes, what);
+    return bytes;
+  }
+
+  /** True when a skip of n more bytes than are buffered should go to hashFile. */
+  #delegates(rest: number | undefined): boolean {
+    if (!this.#file || !this.#hashFile || this.#done) return false;
+    return rest === undefined ? this.#lastChunk >= FILE_TAIL_HINT : rest >= FILE_SKIP_MIN;
   }
 
   /** Fills the buffer up to n bytes; returns false if the stream ended first. */
@@ -73,6 +192,43 @@ export class ByteReader {
       if (!(await this.#pull())) return false;
     }
     return true;
+  }
+
+  /** Marks n buffered bytes consumed; chunks left behind go through the tap. */
+  async #consume(n: number): Promise<void> {
+    this.#buffered -= n;
+    this.#offset += n;
+    while (n > 0) {
+      const first = this.#chunks[0];
+      const left = first.length - this.#pos;
+      if (n < left) {
+        this.#pos += n;
+        return;
+      }
+      n -= left;
+      this.#chunks.shift();
+      this.#pos = 0;
+      const wait = this.#onChunk?.(first, this.#owned);
+      if (wait) await wait;
+      // Nothing refers to an owned chunk now, unless the tap transferred it (detached).
+      if (this.#owned && first.buffer.byteLength > 0) giveBuffer(first.buffer);
+    }
+  }
+
+  /** Copies the next n buffered bytes (n ≤ buffered) without consuming them. */
+  #peek(n: number): Uint8Array {
+    const first = this.#chunks[0];
+    if (first.length - this.#pos >= n) return first.slice(this.#pos, this.#pos + n);
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (let i = 0; at < n; i++) {
+      const c = this.#chunks[i];
+      const from = i === 0 ? this.#pos : 0;
+      const take = Math.min(n - at, c.length - from);
+      out.set(c.subarray(from, from + take), at);
+      at += take;
+    }
+    return out;
   }
 
   #short(n: number, what: string): MkrepoError {
@@ -94,10 +250,10 @@ export class ByteReader {
         reason: `${what} claims ${n} bytes, more than the ${this.#maxRead}-byte limit`,
       });
     }
+    if (n === 0) return new Uint8Array(0);
     if (!(await this.#fill(n))) throw this.#short(n, what);
-    const out = this.#buf.slice(this.#pos, this.#pos + n);
-    this.#pos += n;
-    this.#offset += n;
+    const out = this.#peek(n);
+    await this.#consume(n);
     return out;
   }
 
@@ -105,9 +261,9 @@ export class ByteReader {
   async readUpTo(n: number): Promise<Uint8Array> {
     await this.#fill(n);
     const take = Math.min(n, this.#buffered);
-    const out = this.#buf.slice(this.#pos, this.#pos + take);
-    this.#pos += take;
-    this.#offset += take;
+    if (take === 0) return new Uint8Array(0);
+    const out = this.#peek(take);
+    await this.#consume(take);
     return out;
   }
 
@@ -118,26 +274,34 @@ export class ByteReader {
 
   /** Skips exactly n bytes (they still pass through onChunk); throws if the stream ends first. */
   async skip(n: number, what = "the data"): Promise<void> {
+    if (this.#delegates(n - this.#buffered)) {
+      const rest = n - this.#buffered;
+      await this.#consume(this.#buffered);
+      await this.#delegate(rest, what);
+      return;
+    }
     let left = n;
     while (left > 0) {
       if (this.#buffered === 0 && !(await this.#pull())) throw this.#short(left, what);
       const take = Math.min(left, this.#buffered);
-      this.#pos += take;
-      this.#offset += take;
+      await this.#consume(take);
       left -= take;
     }
   }
 
   /** Skips everything left; returns how many bytes were skipped. */
   async skipToEnd(): Promise<number> {
-    let skipped = this.#buffered;
-    this.#offset += skipped;
-    this.#pos = this.#buf.length;
-    while (await this.#pull()) {
-      skipped += this.#buffered;
-      this.#offset += this.#buffered;
-      this.#pos = this.#buf.length;
+    let skipped = 0;
+    if (this.#delegates(undefined)) {
+      skipped = this.#buffered;
+      await this.#consume(skipped);
+      return skipped + await this.#delegate(undefined, "the data");
     }
+    do {
+      const n = this.#buffered;
+      skipped += n;
+      await this.#consume(n);
+    } while (await this.#pull());
     return skipped;
   }
 
@@ -157,10 +321,9 @@ export class ByteReader {
           controller.error(this.#short(left, what));
           return;
         }
-        const take = Math.min(left, this.#buffered);
-        controller.enqueue(this.#buf.slice(this.#pos, this.#pos + take));
-        this.#pos += take;
-        this.#offset += take;
+        const take = Math.min(left, this.#chunks[0].length - this.#pos);
+        controller.enqueue(this.#peek(take));
+        await this.#consume(take);
         left -= take;
         if (left === 0) controller.close();
       },
@@ -169,6 +332,7 @@ export class ByteReader {
 
   /** Stops reading and releases the underlying stream. */
   async cancel(): Promise<void> {
+    this.#closeFile();
     await this.#reader.cancel().catch(() => {});
   }
 }

@@ -7,12 +7,12 @@
  * @module
  */
 import { MkrepoError } from "../../errors.ts";
-import type { HashName } from "../../record/checksums.ts";
+import type { Checksums, HashName } from "../../record/checksums.ts";
 import type { DebKind, DebPackage } from "../../record/deb_package.ts";
 import { fieldValue, parseParagraph } from "../../record/deb822.ts";
 import { ByteReader } from "../byte_reader.ts";
 import { compressionOf, decompress } from "../decompress.ts";
-import { MultiHasher } from "../hashing.ts";
+import { packageHasher } from "../hashing.ts";
 import { readArMagic, readArMembers } from "./ar.ts";
 import { readControlFromTar } from "./control_tar.ts";
 
@@ -54,11 +54,12 @@ export async function readDeb(
   options: ReadDebOptions,
 ): Promise<DebPackage> {
   const { key } = options;
-  const hasher = new MultiHasher(options.hashes ?? DEFAULT_DEB_HASHES);
+  const hasher = packageHasher(options.hashes ?? DEFAULT_DEB_HASHES);
   const maxControlTar = options.maxControlTarSize ?? 64 * 1024 * 1024;
   const reader = new ByteReader(stream, {
     key,
-    onChunk: (chunk) => hasher.update(chunk),
+    onChunk: (chunk, owned) => hasher.update(chunk, owned),
+    hashFile: (path, offset, length) => hasher.updateFromFile(path, offset, length),
     maxRead: Math.max(maxControlTar, MAX_DEBIAN_BINARY),
   });
   const malformed = (reason: string, offset?: number) =>
@@ -124,8 +125,9 @@ export async function readDeb(
     if (step === "control") throw malformed("no control.tar member");
     if (step === "data") throw malformed("no data.tar member");
     await reader.skipToEnd();
-    return debPackage(key, controlText!, options, hasher);
+    return debPackage(key, controlText!, options, await hasher.digest());
   } catch (e) {
+    hasher.abort();
     await reader.cancel();
     if (e instanceof MkrepoError) throw e;
     throw new MkrepoError({
@@ -142,7 +144,7 @@ function debPackage(
   key: string,
   text: string,
   options: ReadDebOptions,
-  hasher: MultiHasher,
+  checksums: Checksums,
 ): DebPackage {
   const control = parseParagraph(text, { key, what: "control file" });
   const required = (field: string) => {
@@ -166,7 +168,7 @@ function debPackage(
     name,
     version,
     architecture,
-    checksums: hasher.digest(),
+    checksums,
     mtime: options.mtime ?? 0,
   };
   if (options.etag !== undefined) pkg.etag = options.etag;

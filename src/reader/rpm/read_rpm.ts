@@ -6,7 +6,7 @@
  */
 import type { RpmPackage } from "../../record/rpm_package.ts";
 import { ByteReader } from "../byte_reader.ts";
-import { MultiHasher } from "../hashing.ts";
+import { packageHasher } from "../hashing.ts";
 import { headerLimits, readHeader, readLead } from "./header.ts";
 import { headerToPackage, type HeaderToPackageOptions } from "./header_to_package.ts";
 
@@ -34,10 +34,11 @@ export async function readRpm(
   source: RpmSource,
   options: ReadRpmOptions = {},
 ): Promise<RpmPackage> {
-  const hasher = new MultiHasher(["sha256"]);
+  const hasher = packageHasher(["sha256"]);
   const reader = new ByteReader(stream, {
     key: source.key,
-    onChunk: (chunk) => hasher.update(chunk),
+    onChunk: (chunk, owned) => hasher.update(chunk, owned),
+    hashFile: (path, offset, length) => hasher.updateFromFile(path, offset, length),
     maxRead: headerLimits.main.maxEntries * 16 + headerLimits.main.maxData,
   });
   try {
@@ -45,7 +46,7 @@ export async function readRpm(
     const signature = await readHeader(reader, "signature");
     const header = await readHeader(reader, "main");
     await reader.skipToEnd();
-    const sums = hasher.digest();
+    const sums = await hasher.digest();
     return headerToPackage({ signature: signature.tags, header: header.tags }, {
       key: source.key,
       mtime: source.mtime,
@@ -58,6 +59,7 @@ export async function readRpm(
   } catch (err) {
     // MkrepoErrors carry the key already; anything else comes from the stream (I/O) and is
     // passed on unchanged so that a dropped connection is not mistaken for a bad package.
+    hasher.abort();
     await reader.cancel();
     throw err;
   }

@@ -1,0 +1,238 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { MkrepoError } from "../../../src/errors.ts";
+import { ByteReader } from "../../../src/reader/byte_reader.ts";
+import {
+  hashPoolStats,
+  hashStream,
+  packageHasher,
+  setHashWorkers,
+} from "../../../src/reader/hashing.ts";
+import { orderedPool } from "../../../src/util/ordered_pool.ts";
+import { markLocalFile } from "../../../src/util/local_file.ts";
+
+const MIB = 1024 * 1024;
+
+function bytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed * 2654435761 >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+const hex = (alg: string, data: Uint8Array) => createHash(alg).update(data).digest("hex");
+
+/** A byte stream (owned chunks) or a plain one, cutting `data` at the given sizes. */
+function streamOf(data: Uint8Array, sizes: number[], byteStream: boolean) {
+  let at = 0;
+  let i = 0;
+  const next = () => {
+    const n = Math.min(sizes[i++ % sizes.length], data.length - at);
+    const chunk = data.slice(at, at + n);
+    at += n;
+    return chunk;
+  };
+  if (!byteStream) {
+    return new ReadableStream<Uint8Array>({
+      pull: (c) => at < data.length ? c.enqueue(next()) : c.close(),
+    });
+  }
+  return new ReadableStream<Uint8Array>({
+    type: "bytes",
+    pull: (c) => at < data.length ? c.enqueue(next()) : c.close(),
+  }) as ReadableStream<Uint8Array>;
+}
+
+/** Lets the idle pool stop its workers before the test ends. */
+const settle = () => new Promise((r) => setTimeout(r, 120));
+
+/** Starts the pool (two jobs at once) and waits until new jobs go to a worker. */
+async function warmPool(): Promise<() => void> {
+  const holders = [packageHasher(["md5"]), packageHasher(["md5"])];
+  for (let i = 0; i < 200; i++) {
+    const before = hashPoolStats.remoteJobs;
+    const probe = packageHasher(["md5"]);
+    probe.abort();
+    if (hashPoolStats.remoteJobs > before) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return () => holders.forEach((h) => h.abort());
+}
+
+Deno.test("packageHasher() gives the same digests on workers as in place, chunks of any size", async () => {
+  setHashWorkers(2);
+  const release = await warmPool();
+  try {
+    const inputs = [0, 1, 1000, 3 * MIB + 17, 9 * MIB].map((n, i) => bytes(n, i + 1));
+    const before = hashPoolStats.remoteJobs;
+    // Many jobs at once: the pool starts, later jobs go to workers.
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(inputs.map(async (data, i) => {
+        const hasher = packageHasher(["md5", "sha256"]);
+        const owned = (i + round) % 2 === 0;
+        const sizes = [100, 64 * 1024, 300 * 1024, MIB + 3];
+        let at = 0;
+        for (let k = 0; at < data.length; k++) {
+          const n = Math.min(sizes[k % sizes.length], data.length - at);
+          const wait = hasher.update(data.slice(at, at + n), owned);
+          at += n;
+          if (wait) await wait;
+        }
+        const sums = await hasher.digest();
+        assert.deepEqual(sums, {
+          size: data.length,
+          md5: hex("md5", data),
+          sha256: hex("sha256", data),
+        });
+      }));
+    }
+    assert.ok(hashPoolStats.remoteJobs > before, "no job ran on a worker");
+  } finally {
+    release();
+    setHashWorkers(undefined);
+    await settle();
+  }
+});
+
+Deno.test("ByteReader: exact reads across chunks, skips, tap order, owned byte-stream chunks", async () => {
+  const data = bytes(2 * MIB + 333, 7);
+  for (const byteStream of [false, true]) {
+    const seen: Uint8Array[] = [];
+    let owned: boolean | undefined;
+    const reader = new ByteReader(streamOf(data, [1, 7, 4096, 700_000], byteStream), {
+      key: "x",
+      onChunk: (c, o) => {
+        seen.push(c.slice());
+        owned = o;
+      },
+    });
+    assert.deepEqual(await reader.readExact(5), data.subarray(0, 5));
+    assert.deepEqual(await reader.readExact(1_000_000), data.subarray(5, 1_000_005));
+    await reader.skip(10);
+    assert.deepEqual(await reader.readUpTo(3), data.subarray(1_000_015, 1_000_018));
+    assert.equal(reader.offset, 1_000_018);
+    assert.equal(await reader.skipToEnd(), data.length - 1_000_018);
+    assert.ok(await reader.atEnd());
+    assert.equal(owned, byteStream);
+    const total = new Uint8Array(data.length);
+    let at = 0;
+    for (const c of seen) total.set(c, (at += c.length) - c.length);
+    assert.equal(at, data.length);
+    assert.deepEqual(total, data);
+  }
+});
+
+Deno.test("ByteReader hands long skips of a local file to hashFile; short files fail cleanly", async () => {
+  const path = await Deno.makeTempFile();
+  try {
+    const data = bytes(5 * MIB + 11, 3);
+    await Deno.writeFile(path, data);
+    for (const workers of [0, 2]) {
+      setHashWorkers(workers);
+      const release = workers > 0 ? await warmPool() : () => {};
+      // Two jobs at once so that the second may run on a worker.
+      await Promise.all([0, 1].map(async () => {
+        const file = await Deno.open(path);
+        const stream = markLocalFile(file.readable, { path, start: 0 });
+        const hasher = packageHasher(["sha256"]);
+        const reader = new ByteReader(stream, {
+          key: "f",
+          onChunk: (c, o) => hasher.update(c, o),
+          hashFile: (p, offset, length) => hasher.updateFromFile(p, offset, length),
+        });
+        assert.deepEqual(await reader.readExact(100), data.subarray(0, 100));
+        await reader.skip(2 * MIB); // delegated
+        assert.deepEqual(await reader.readExact(10), data.subarray(2 * MIB + 100, 2 * MIB + 110));
+        assert.equal(reader.offset, 2 * MIB + 110);
+        await reader.skipToEnd();
+        assert.equal(reader.offset, data.length);
+        assert.deepEqual(await hasher.digest(), { size: data.length, sha256: hex("sha256", data) });
+      }));
+      // A skip past the end of the file names where the file ends.
+      const file = await Deno.open(path);
+      const hasher = packageHasher(["sha256"]);
+      const reader = new ByteReader(markLocalFile(file.readable, { path, start: 0 }), {
+        key: "short.rpm",
+        onChunk: (c, o) => hasher.update(c, o),
+        hashFile: (p, offset, length) => hasher.updateFromFile(p, offset, length),
+      });
+      await reader.readExact(10);
+      await assert.rejects(reader.skip(6 * MIB, "the payload"), (e: unknown) => {
+        assert.ok(e instanceof MkrepoError);
+        assert.equal(e.code, "malformed-package");
+        assert.match(e.message, /file ends inside the payload/);
+        assert.equal(e.offset, data.length);
+        return true;
+      });
+      hasher.abort();
+      await reader.cancel();
+      release();
+    }
+  } finally {
+    setHashWorkers(undefined);
+    await Deno.remove(path);
+    await settle();
+  }
+});
+
+Deno.test("hashStream() hashes plain, byte and local-file streams alike", async () => {
+  const path = await Deno.makeTempFile();
+  try {
+    const data = bytes(3 * MIB + 5, 9);
+    await Deno.writeFile(path, data);
+    const want = { size: data.length, sha512: hex("sha512", data), md5: hex("md5", data) };
+    assert.deepEqual(await hashStream(streamOf(data, [12345], false), ["sha512", "md5"]), want);
+    assert.deepEqual(await hashStream(streamOf(data, [MIB], true), ["sha512", "md5"]), want);
+    const file = await Deno.open(path);
+    const marked = markLocalFile(file.readable, { path, start: 0 });
+    assert.deepEqual(await hashStream(marked, ["sha512", "md5"]), want);
+    const part = await Deno.open(path);
+    await part.seek(10, Deno.SeekMode.Start);
+    const range = markLocalFile(part.readable, { path, start: 10, end: 1000 });
+    assert.deepEqual(await hashStream(range, ["md5"]), {
+      size: 990,
+      md5: hex("md5", data.subarray(10, 1000)),
+    });
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("orderedPool() keeps input order, bounds concurrency and does not wait on a slow head", async () => {
+  let running = 0;
+  let peak = 0;
+  const started: number[] = [];
+  const delays = [60, 1, 1, 1, 1, 1, 1, 1, 1, 1];
+  const out: number[] = [];
+  for await (
+    const r of orderedPool(delays.keys(), 3, async (i) => {
+      started.push(i);
+      peak = Math.max(peak, ++running);
+      await new Promise((res) => setTimeout(res, delays[i]));
+      running--;
+      return i * 10;
+    })
+  ) {
+    if (out.length === 0) assert.ok(started.length > 3, "later items waited for the slow first");
+    out.push(r);
+  }
+  assert.deepEqual(out, delays.map((_, i) => i * 10));
+  assert.ok(peak <= 3);
+  await assert.rejects(
+    (async () => {
+      for await (
+        const _ of orderedPool(
+          [1, 2, 3],
+          2,
+          (i) => i === 2 ? Promise.reject(new Error("boom")) : Promise.resolve(i),
+        )
+      ) {
+        // consume
+      }
+    })(),
+    /boom/,
+  );
+});
