@@ -68,7 +68,10 @@ export class FsStorage implements Storage {
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
-      if (e.name.includes(TEMP_MARK) || e.name.endsWith(LOCK_SUFFIX)) continue;
+      // Our temp and lock files, and names no key can express (a "\\" is a separator on Windows).
+      if (e.name.includes(TEMP_MARK) || e.name.endsWith(LOCK_SUFFIX) || e.name.includes("\\")) {
+        continue;
+      }
       const path = join(dir, e.name);
       const key = relative(this.root, path).split(sep).join("/");
       if (!key.startsWith(prefix) && !prefix.startsWith(key + "/")) continue;
@@ -183,28 +186,51 @@ export class FsStorage implements Storage {
   }
 
   async remove(key: string): Promise<void> {
+    const path = this.#path(key);
     try {
-      await Deno.remove(this.#path(key));
+      await this.#checkInside(dirname(path), key, "remove");
+      await Deno.remove(path);
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) return;
       throw this.#wrap(err, key, "remove");
     }
   }
 
-  /** Creates a folder, refusing when an existing part of the path is a symlink leading outside. */
-  async #mkdirInside(dir: string, key: string): Promise<void> {
-    await Deno.mkdir(dir, { recursive: true }).catch((err) => {
-      throw this.#wrap(err, key, "write");
-    });
+  /** Throws unless the existing folder `dir` resolves (symlinks followed) inside the root. */
+  async #checkInside(dir: string, key: string, action: string): Promise<void> {
     const [realRoot, realDir] = await Promise.all([Deno.realPath(this.root), Deno.realPath(dir)]);
     if (realDir !== realRoot && !realDir.startsWith(realRoot + sep)) {
       throw new MkrepoError({
         code: "storage",
-        action: "write",
+        action,
         key,
         reason: `its folder resolves to ${realDir}, outside the repository (symlink?)`,
       });
     }
+  }
+
+  /**
+   * Creates a folder inside the root. The deepest part of the path that already exists is
+   * checked first, so nothing is created through a symlink that leads outside.
+   */
+  async #mkdirInside(dir: string, key: string): Promise<void> {
+    let existing = dir;
+    for (;;) {
+      try {
+        await Deno.stat(existing);
+        break;
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound) || existing === this.root) {
+          throw this.#wrap(err, key, "write");
+        }
+        existing = dirname(existing);
+      }
+    }
+    await this.#checkInside(existing, key, "write");
+    await Deno.mkdir(dir, { recursive: true }).catch((err) => {
+      throw this.#wrap(err, key, "write");
+    });
+    await this.#checkInside(dir, key, "write");
   }
 
   /** Takes a cross-process lock for a key (create-exclusive lock file); returns the release. */
