@@ -107,9 +107,17 @@ export async function verifyRepository(
     options,
     report,
   };
-  if (report.kind === "deb") await verifyDeb(ctx);
-  else if (report.kind === "rpm") await verifyRpmRepository(ctx);
-  else report.problems.push("neither pool/ (Debian) nor Packages/ (RPM) found");
+  try {
+    if (report.kind === "deb") await verifyDeb(ctx);
+    else if (report.kind === "rpm") await verifyRpmRepository(ctx);
+    else report.problems.push("neither pool/ (Debian) nor Packages/ (RPM) found");
+  } catch (err) {
+    // Damage the checks did not foresee (an unreadable entry point or index) is one more
+    // problem of the report, not a crash that hides the others.
+    report.problems.push(
+      `verification stopped: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
   report.ok = report.problems.length === 0;
   return report;
 }

@@ -40,6 +40,7 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
     }
   }
   const repomd = readRepomd(new TextDecoder().decode(repomdBytes), { key: REPOMD });
+  const failed = new Set<string>(); // record types whose file is missing or altered
   await runChecks(
     repomd.records.map((rec) => async () => {
       report.checked.indexFiles++;
@@ -47,13 +48,14 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
       const expected = sums(rec.checksum.type, rec.checksum.value, rec.size);
       if (!expected) {
         report.problems.push(`${key}: unknown checksum type ${rec.checksum.type}`);
+        failed.add(rec.type);
         return;
       }
-      if (rec.size === undefined) {
-        if (!byKey.has(key)) report.problems.push(`record ${rec.type} ${key} is missing`);
-        else expected.size = byKey.get(key)!.size;
+      if (rec.size === undefined) expected.size = byKey.get(key)?.size ?? -1;
+      if (!(await checkFile(ctx, key, expected, `record ${rec.type}`, true))) {
+        failed.add(rec.type);
+        return;
       }
-      if (!(await checkFile(ctx, key, expected, `record ${rec.type}`, true))) return;
       if (rec.openChecksum && /\.(gz|xz|zst)$/.test(key)) {
         const name = key.slice(key.lastIndexOf("/") + 1);
         const base = name.replace(/\.(gz|xz|zst)$/, "");
@@ -84,7 +86,8 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
     report.problems.push(`${REPOMD} names no primary record`);
     return;
   }
-  if (!byKey.has(primary.location.href)) return;
+  // An altered primary cannot be trusted (nor, often, decompressed): its problem is reported.
+  if (failed.has("primary")) return;
   const key = primary.location.href;
   const tasks: (() => Promise<unknown>)[] = [];
   const packages = readPrimary(await storage.read(key), {
