@@ -1,10 +1,8 @@
 /**
  * The S3 backend of {@linkcode Storage}: AWS S3 and S3-compatible servers (MinIO, Ceph RGW,
- * Cloudflare R2, moto). The only module that imports the AWS SDK.
- *
- * Reads stream: an object larger than one part is fetched in ranged parts, several in flight,
- * delivered in order with at most `concurrency` parts buffered; a body cut mid-way is resumed
- * from the last byte received, pinned to the first answer's ETag so parts never mix versions.
+ * Cloudflare R2, moto). The only module that imports the AWS SDK: the client, its
+ * configuration, and one request per Storage method. Ranged reads are in `s3_ranged_read.ts`
+ * and the mapping of errors to MkrepoError in `s3_errors.ts`.
  * @module
  */
 import {
@@ -21,7 +19,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { MkrepoError } from "../errors.ts";
-import { backoffDelay, httpStatus, isTransient, sleep, withRetry } from "./retry.ts";
+import { withRetry } from "./retry.ts";
+import { isInvalidRange, isNotFound, s3Error, type S3Op, type WriteContext } from "./s3_errors.ts";
+import { emptyStream, type RangeAnswer, rangedRead } from "./s3_ranged_read.ts";
 import type {
   ObjectInfo,
   ReadRange,
@@ -67,10 +67,6 @@ export function createS3Storage(options: S3StorageOptions): Storage {
 }
 
 const MiB = 1024 * 1024;
-/** Chunks smaller than this are merged, up to COALESCE_MAX, when several are already buffered. */
-const COALESCE_MIN = 256 * 1024;
-const COALESCE_MAX = 1 * MiB;
-type Op = "list" | "stat" | "read" | "write" | "remove";
 
 /** S3 (or S3-compatible) storage under one bucket prefix. */
 export class S3Storage implements Storage {
@@ -170,11 +166,15 @@ export class S3Storage implements Storage {
       });
     }
     if (stop === start) return emptyStream();
-    const abort = new AbortController();
-    const firstStop = Math.min(stop ?? Infinity, start + this.#partSize);
-    let first: OpenedRange;
     try {
-      first = await this.#openRange(key, start, firstStop, undefined, abort.signal);
+      return await rangedRead(start, stop, {
+        fetchRange: (from, to, etag, signal) => this.#openRange(key, from, to, etag, signal),
+        where: this.describe(key),
+        fail: (err) => this.#fail(err, key, "read"),
+        partSize: this.#partSize,
+        concurrency: this.#concurrency,
+        ...this.#retryOptions(),
+      });
     } catch (err) {
       if (isInvalidRange(err)) {
         // An empty object, or a range starting at or past the end.
@@ -183,101 +183,6 @@ export class S3Storage implements Storage {
         if (start >= info.size) return emptyStream();
       }
       throw err instanceof MkrepoError ? err : this.#fail(err, key, "read");
-    }
-    const end = Math.min(stop ?? first.total, first.total);
-    const parts: Array<[number, number]> = [[start, Math.min(end, start + first.length)]];
-    for (let at = parts[0][1]; at < end; at += this.#partSize) {
-      parts.push([at, Math.min(end, at + this.#partSize)]);
-    }
-    return this.#partsStream(key, parts, first, abort);
-  }
-
-  /** Streams `parts` in order, keeping at most `concurrency` of them in flight or buffered. */
-  #partsStream(
-    key: string,
-    parts: Array<[number, number]>,
-    first: OpenedRange,
-    abort: AbortController,
-  ): ReadableStream<Uint8Array> {
-    const active: PartBuffer[] = [];
-    const pumps: Promise<void>[] = [];
-    let next = 0;
-    const startPart = () => {
-      const [from, to] = parts[next];
-      const buffer = new PartBuffer();
-      const body = next === 0 ? first.body : undefined;
-      next++;
-      active.push(buffer);
-      pumps.push(
-        this.#pumpPart(key, from, to, first.etag, buffer, abort.signal, body).then(
-          () => buffer.finish(),
-          (err) => buffer.finish(err ?? new Error("read failed")),
-        ),
-      );
-    };
-    while (next < parts.length && active.length < this.#concurrency) startPart();
-    const stopAll = async () => {
-      abort.abort();
-      await Promise.allSettled(pumps);
-    };
-    return new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        for (;;) {
-          const current = active[0];
-          if (current === undefined) return controller.close();
-          const chunk = current.take();
-          if (chunk !== undefined) return controller.enqueue(chunk);
-          if (current.done) {
-            if (current.error !== undefined) {
-              await stopAll();
-              throw this.#fail(current.error, key, "read");
-            }
-            active.shift();
-            if (next < parts.length) startPart();
-            continue;
-          }
-          await current.wait();
-        }
-      },
-      cancel: stopAll,
-    }, { highWaterMark: 0 });
-  }
-
-  /** Fetches bytes [from, to) into `buffer`, resuming after a cut body from the last byte. */
-  async #pumpPart(
-    key: string,
-    from: number,
-    to: number,
-    etag: string | undefined,
-    buffer: PartBuffer,
-    signal: AbortSignal,
-    body?: unknown,
-  ): Promise<void> {
-    const attempts = this.#options.retryAttempts ?? 4;
-    let pos = from;
-    let failures = 0;
-    let resumes = 0;
-    while (pos < to) {
-      const startedAt = pos;
-      try {
-        const current = body ?? (await this.#openRange(key, pos, to, etag, signal)).body;
-        body = undefined;
-        for await (const chunk of bodyChunks(current, signal)) {
-          const piece = chunk.length > to - pos ? chunk.subarray(0, to - pos) : chunk;
-          buffer.push(piece);
-          pos += piece.length;
-        }
-        if (signal.aborted) return;
-        if (pos < to) throw new Error(`body ended early at byte ${pos}, expected ${to}`);
-      } catch (err) {
-        if (signal.aborted) return;
-        failures = pos > startedAt ? 1 : failures + 1;
-        if (!isTransient(err) || failures >= attempts || ++resumes > attempts + 16) throw err;
-        await sleep(
-          backoffDelay(failures, { baseDelayMs: this.#options.retryBaseDelayMs }),
-          signal,
-        );
-      }
     }
   }
 
@@ -288,7 +193,7 @@ export class S3Storage implements Storage {
     to: number,
     etag: string | undefined,
     signal: AbortSignal,
-  ): Promise<OpenedRange> {
+  ): Promise<RangeAnswer> {
     const out = await withRetry(
       () =>
         this.#client.send(
@@ -302,22 +207,12 @@ export class S3Storage implements Storage {
         ),
       { ...this.#retryOptions(), signal },
     );
-    const length = out.ContentLength ?? 0;
-    const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(out.ContentRange ?? "");
-    if (m && Number(m[1]) === from) {
-      return { body: out.Body, etag: out.ETag, total: m[3] === "*" ? to : Number(m[3]), length };
-    }
-    if (!m && from === 0) return { body: out.Body, etag: out.ETag, total: length, length };
-    discardBody(out.Body);
-    throw new MkrepoError({
-      code: "storage",
-      key: this.describe(key),
-      action: "read",
-      reason: `the server answered a request for bytes ${from}-${to - 1} with ${
-        out.ContentRange ? `range ${out.ContentRange}` : "the whole object"
-      }`,
-      hint: "the S3 server must support HTTP Range requests",
-    });
+    return {
+      body: out.Body,
+      etag: out.ETag,
+      contentRange: out.ContentRange,
+      contentLength: out.ContentLength,
+    };
   }
 
   async write(key: string, body: WriteBody, options: WriteOptions = {}): Promise<WriteResult> {
@@ -379,7 +274,7 @@ export class S3Storage implements Storage {
   }
 
   /** One request with retries; a failure becomes a MkrepoError. */
-  async #call<T>(op: Op, key: string, fn: () => Promise<T>, ctx: WriteContext = {}): Promise<T> {
+  async #call<T>(op: S3Op, key: string, fn: () => Promise<T>, ctx: WriteContext = {}): Promise<T> {
     try {
       return await withRetry(fn, this.#retryOptions());
     } catch (err) {
@@ -388,166 +283,18 @@ export class S3Storage implements Storage {
   }
 
   /** Turns an SDK or network error into one clear MkrepoError; never includes credentials. */
-  #fail(err: unknown, key: string, op: Op, ctx: WriteContext = {}): MkrepoError {
-    if (err instanceof MkrepoError) return err;
-    const name = errorName(err);
-    const status = httpStatus(err);
-    const message = firstLine(err);
-    const where = this.describe(key);
-    const action = op === "stat" ? "read" : op;
-    const make = (code: MkrepoError["code"], reason: string, hint?: string, at = where) =>
-      new MkrepoError({ code, key: at, action, reason, hint, cause: err });
-    const target = this.#endpoint ? `--s3-endpoint ${safeHost(this.#endpoint)}` : "--s3-region";
-
-    if (name === "NoSuchBucket") {
-      return make(
-        "not-found",
-        `bucket "${this.#bucket}" does not exist`,
-        `check the bucket name in the s3:// path and ${target}`,
-      );
-    }
-    if (op === "write" && (ctx.ifMatch || ctx.ifNoneMatch)) {
-      const raced = "another run may be publishing the same repository; run mkrepo again";
-      if (name === "PreconditionFailed" || status === 412) {
-        return make(
-          "conflict",
-          ctx.ifNoneMatch
-            ? "the object already exists (If-None-Match failed)"
-            : "the object changed since it was read (If-Match failed)",
-          raced,
-        );
-      }
-      if (name === "ConditionalRequestConflict" || status === 409) {
-        return make("conflict", "a concurrent write to the object is in progress", raced);
-      }
-      if (ctx.ifMatch && (name === "NoSuchKey" || status === 404)) {
-        return make(
-          "conflict",
-          "the object was removed since it was read (If-Match failed)",
-          raced,
-        );
-      }
-    }
-    if (op === "read" && (name === "PreconditionFailed" || status === 412)) {
-      return make(
-        "storage",
-        "the object was replaced while it was being read",
-        "something overwrote it during the run; run mkrepo again",
-      );
-    }
-    if (isNotFound(err)) return make("not-found", "no such object");
-    if (
-      ctx.publicRead &&
-      (name === "AccessControlListNotSupported" || name === "NotImplemented" ||
-        (name === "InvalidArgument" && /acl/i.test(message)) || /acl/i.test(name))
-    ) {
-      return make(
-        "storage",
-        `the store does not accept the public-read ACL (${name})`,
-        "drop --s3-public-read and make the repository public with a bucket policy (or the provider's public access setting) instead",
-      );
-    }
-    if (/^(ExpiredToken|ExpiredTokenException|TokenRefreshRequired)$/.test(name)) {
-      return make(
-        "access-denied",
-        "the AWS session token has expired",
-        "refresh the credentials (e.g. `aws sso login`, or new session credentials) and run again",
-      );
-    }
-    const credentialsHint =
-      "check --s3-access-key-id/--s3-secret-access-key, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, " +
-      "and that their policy allows s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the bucket";
-    if (name === "InvalidAccessKeyId") {
-      return make("access-denied", "the access key id is not known to the server", credentialsHint);
-    }
-    if (name === "SignatureDoesNotMatch") {
-      return make(
-        "access-denied",
-        "the secret access key does not match the access key id",
-        credentialsHint,
-      );
-    }
-    if (name === "CredentialsProviderError") {
-      return make("access-denied", `no usable AWS credentials (${message})`, credentialsHint);
-    }
-    if (
-      name === "AccessDenied" || name === "Forbidden" || name === "AllAccessDisabled" ||
-      status === 403
-    ) {
-      return make("access-denied", "access denied", credentialsHint);
-    }
-    if (
-      /^(PermanentRedirect|AuthorizationHeaderMalformed|IllegalLocationConstraintException|MovedPermanently|IncorrectEndpoint)$/
-        .test(name) || status === 301
-    ) {
-      const region = bucketRegion(err);
-      return make(
-        "storage",
-        `the bucket is in another region${region ? ` (${region})` : ""}`,
-        `pass --s3-region ${region ?? "<the bucket's region>"}`,
-        `s3://${this.#bucket}`,
-      );
-    }
-    const net = networkFailure(err);
-    if (net) {
-      const host = this.#endpoint ? safeHost(this.#endpoint) : "S3";
-      return net.lost
-        ? make(
-          "storage",
-          `the connection to ${host} kept failing (${net.reason})`,
-          "the network or the server is unstable; run mkrepo again",
-        )
-        : make(
-          "storage",
-          `cannot connect to ${host} (${net.reason})`,
-          this.#endpoint
-            ? "check --s3-endpoint (scheme, host and port) and that the server is running"
-            : "check the network connection and --s3-region",
-        );
-    }
-    if (name === "NotCapable" || name === "PermissionDenied") {
-      return make(
-        "storage",
-        message,
-        "the S3 backend needs the Deno permissions --allow-net --allow-env --allow-sys=osRelease " +
-          "(and --allow-read for ~/.aws profiles)",
-      );
-    }
-    if (name === "InvalidBucketName") {
-      return make(
-        "usage",
-        `"${this.#bucket}" is not a valid bucket name`,
-        undefined,
-        `s3://${this.#bucket}`,
-      );
-    }
-    return make(
-      "storage",
-      `${name}${status ? ` (HTTP ${status})` : ""}${
-        message && message !== name ? `: ${message}` : ""
-      }`,
-      status !== undefined && status >= 500
-        ? "the server kept failing; try again later"
-        : undefined,
-    );
+  #fail(err: unknown, key: string, op: S3Op, ctx: WriteContext = {}): MkrepoError {
+    return s3Error(err, {
+      ...ctx,
+      op,
+      where: this.describe(key),
+      bucket: this.#bucket,
+      endpoint: this.#endpoint,
+    });
   }
 }
 
-interface WriteContext {
-  publicRead?: boolean;
-  ifMatch?: string;
-  ifNoneMatch?: string;
-}
-
-interface OpenedRange {
-  body: unknown;
-  etag?: string;
-  /** Size of the whole object. */
-  total: number;
-  /** Bytes in this answer. */
-  length: number;
-}
-
+/** SDK client settings: path-style for endpoints, modest SDK retries, region fallback us-east-1. */
 function clientConfig(options: S3StorageOptions): S3ClientConfig {
   const config: S3ClientConfig = {
     endpoint: options.endpoint,
@@ -581,176 +328,4 @@ function clientConfig(options: S3StorageOptions): S3ClientConfig {
     };
   }
   return config;
-}
-
-/** Chunks of one part: the current one streams to the reader, later ones wait here. */
-class PartBuffer {
-  #chunks: Uint8Array[] = [];
-  #wake?: () => void;
-  done = false;
-  error: unknown;
-
-  push(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
-    this.#chunks.push(chunk);
-    this.#signal();
-  }
-
-  finish(error?: unknown): void {
-    this.done = true;
-    this.error = error;
-    this.#signal();
-  }
-
-  /** The next bytes (small buffered chunks merged up to 1 MiB), or undefined when none. */
-  take(): Uint8Array | undefined {
-    const first = this.#chunks[0];
-    if (first === undefined) return undefined;
-    if (first.length >= COALESCE_MIN || this.#chunks.length === 1) return this.#chunks.shift();
-    let n = 0;
-    let size = 0;
-    while (n < this.#chunks.length && size + this.#chunks[n].length <= COALESCE_MAX) {
-      size += this.#chunks[n++].length;
-    }
-    if (n <= 1) return this.#chunks.shift();
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const c of this.#chunks.splice(0, n)) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
-  }
-
-  wait(): Promise<void> {
-    return new Promise((resolve) => (this.#wake = resolve));
-  }
-
-  #signal(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-}
-
-/** Chunks of an SDK body (a Node Readable, or a web stream) as plain Uint8Arrays. */
-async function* bodyChunks(body: unknown, signal: AbortSignal): AsyncGenerator<Uint8Array> {
-  if (body === undefined || body === null) return;
-  const onAbort = () => discardBody(body);
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
-      if (typeof chunk === "string") yield new TextEncoder().encode(chunk);
-      // Node Buffers become plain views, so `slice()` copies as callers expect.
-      else yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    }
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
-}
-
-/** Releases a response body that will not be read. */
-function discardBody(body: unknown): void {
-  if (!body || typeof body !== "object") return;
-  const b = body as { destroy?: () => void; cancel?: () => Promise<void> };
-  if (typeof b.destroy === "function") b.destroy();
-  else if (typeof b.cancel === "function") b.cancel().catch(() => {});
-}
-
-function emptyStream(): ReadableStream<Uint8Array> {
-  return new ReadableStream({ start: (c) => c.close() });
-}
-
-function errorName(err: unknown): string {
-  if (!err || typeof err !== "object") return String(err);
-  const o = err as { name?: unknown; Code?: unknown };
-  if (typeof o.Code === "string") return o.Code;
-  return typeof o.name === "string" ? o.name : "Error";
-}
-
-function firstLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.split("\n")[0].trim();
-}
-
-function isNotFound(err: unknown): boolean {
-  const name = errorName(err);
-  return name === "NoSuchKey" || name === "NotFound" ||
-    (httpStatus(err) === 404 && name !== "NoSuchBucket");
-}
-
-function isInvalidRange(err: unknown): boolean {
-  return errorName(err) === "InvalidRange" || httpStatus(err) === 416;
-}
-
-/** The region a wrong-region answer names, when it names one. */
-function bucketRegion(err: unknown): string | undefined {
-  const o = err as {
-    Region?: unknown;
-    BucketRegion?: unknown;
-    $response?: { headers?: Record<string, string> };
-  };
-  for (const v of [o.Region, o.BucketRegion, o.$response?.headers?.["x-amz-bucket-region"]]) {
-    if (typeof v === "string" && v) return v;
-  }
-  return /expecting '([a-z0-9-]+)'/.exec(firstLine(err))?.[1];
-}
-
-const connectFailures: Record<string, string> = {
-  ECONNREFUSED: "connection refused",
-  ConnectionRefused: "connection refused",
-  ENOTFOUND: "host not found",
-  EAI_AGAIN: "host name lookup failed",
-  EHOSTUNREACH: "host unreachable",
-  ENETUNREACH: "network unreachable",
-  CERT_HAS_EXPIRED: "TLS certificate expired",
-  DEPTH_ZERO_SELF_SIGNED_CERT: "self-signed TLS certificate",
-  SELF_SIGNED_CERT_IN_CHAIN: "self-signed TLS certificate",
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "TLS certificate not trusted",
-  ERR_TLS_CERT_ALTNAME_INVALID: "TLS certificate does not match the host",
-};
-const lostConnections: Record<string, string> = {
-  ECONNRESET: "connection reset",
-  ConnectionReset: "connection reset",
-  EPIPE: "connection closed",
-  BrokenPipe: "connection closed",
-  ETIMEDOUT: "timed out",
-  TimeoutError: "timed out",
-  TimedOut: "timed out",
-};
-
-/** Why a request failed below HTTP: never connected, or lost mid-way; else undefined. */
-function networkFailure(err: unknown): { reason: string; lost: boolean } | undefined {
-  for (let e = err, depth = 0; e && typeof e === "object" && depth < 5; depth++) {
-    const o = e as {
-      code?: unknown;
-      name?: unknown;
-      errno?: unknown;
-      message?: unknown;
-      cause?: unknown;
-    };
-    for (const v of [o.code, o.name, o.errno]) {
-      if (typeof v !== "string") continue;
-      if (connectFailures[v]) return { reason: connectFailures[v], lost: false };
-      if (lostConnections[v]) return { reason: lostConnections[v], lost: true };
-    }
-    if (typeof o.message === "string") {
-      const m = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b/.exec(o.message);
-      if (m) return { reason: connectFailures[m[1]], lost: false };
-      if (/socket hang up|body ended early/.test(o.message)) {
-        return { reason: firstLine(e), lost: true };
-      }
-    }
-    e = o.cause;
-  }
-  return undefined;
-}
-
-/** host[:port] of an endpoint URL, without any user info. */
-function safeHost(endpoint: string): string {
-  try {
-    return new URL(endpoint).host;
-  } catch {
-    return "(invalid URL)";
-  }
 }
