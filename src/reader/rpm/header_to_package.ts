@@ -4,29 +4,20 @@
  * - arch "src" when RPMTAG_SOURCEPACKAGE is set, or (rpm's retrofit) when neither SOURCERPM nor
  *   SOURCEPACKAGE exists and the file list is one empty directory name;
  * - sizes through rpm's 64-bit tag extensions and the signature tags rpm merges into the header;
- * - dependencies: flags & 0xf → EQ/LT/GT/LE/GE (else none), "[E:]V[-R]" split as cr_str_to_evr
- *   (a non-numeric epoch drops the dependency), Requires filtered (rpmlib(), own primary files,
- *   exact copies of a Provides, repeats), pre="1" for PREREQ|SCRIPT_PRE|SCRIPT_POST, only the
- *   highest libc.so.6 requirement kept (last), legacy weak deps (MISSINGOK requires, OLDSUGGESTS,
- *   OLDENHANCES with STRONG) mapped to the new kinds;
+ * - dependencies: see `dependencies.ts`;
  * - files: dir from the mode, ghost from the flags;
  * - changelog: the newest `changelogLimit` entries (default 10), oldest first, same-second
  *   entries bumped so dates stay distinct, trailing spaces cut from authors;
- * - text: UTF-8 when valid, else read as Latin-1 (C0 controls and 0x80-0xBF dropped); control
- *   characters other than tab, LF and CR make the package malformed, as createrepo_c refuses it.
+ * - text: UTF-8 when valid, else read as Latin-1 (`header_text.ts`); control characters other
+ *   than tab, LF and CR make the package malformed, as createrepo_c refuses it.
  * @module
  */
 import { MkrepoError } from "../../errors.ts";
-import {
-  isPrimaryFile,
-  type RpmChangelogEntry,
-  type RpmDependency,
-  type RpmDepFlags,
-  type RpmFile,
-  type RpmPackage,
-} from "../../record/rpm_package.ts";
+import type { RpmChangelogEntry, RpmFile, RpmPackage } from "../../record/rpm_package.ts";
+import { readDependencies } from "./dependencies.ts";
 import type { TagMap } from "./header.ts";
-import { FileFlag, S_IFDIR, S_IFMT, Sense, SigTag, Tag, TagType } from "./tags.ts";
+import { decodeHeaderText, hasControlCharacter } from "./header_text.ts";
+import { FileFlag, S_IFDIR, S_IFMT, SigTag, Tag, TagType } from "./tags.ts";
 
 /** What is known about the file besides its headers. */
 export interface RpmFileInfo {
@@ -52,142 +43,6 @@ export interface RpmHeaders {
   header: TagMap;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-function isControl(b: number): boolean {
-  return b < 32 && b !== 9 && b !== 10 && b !== 13;
-}
-
-/** Decodes a header string as createrepo_c's cr_xmlNewTextChild does (UTF-8, else Latin-1). */
-export function decodeHeaderText(bytes: Uint8Array): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    let out = "";
-    for (const b of bytes) {
-      if (b < 128 ? !isControl(b) : b >= 192) out += String.fromCharCode(b);
-    }
-    return out;
-  }
-}
-
-const flagNames: Record<number, RpmDepFlags> = { 2: "LT", 4: "GT", 8: "EQ", 10: "LE", 12: "GE" };
-
-/** EVR split as cr_str_to_evr; epoch undefined (with version set) means a non-numeric epoch. */
-export function parseEvr(text: string): { epoch?: string; ver?: string; rel?: string } {
-  if (text === "") return {};
-  const colon = text.indexOf(":");
-  let epoch: string | undefined = "0";
-  let rest = text;
-  if (colon >= 0) {
-    const e = text.slice(0, colon);
-    if (e === "" || /^[ \t\n\v\f\r]*[+-]?[0-9]+$/.test(e)) epoch = e === "" ? "0" : e;
-    else epoch = undefined;
-    rest = text.slice(colon + 1);
-  }
-  const dash = rest.indexOf("-");
-  if (dash < 0) return { epoch, ver: rest };
-  const rel = rest.slice(dash + 1);
-  return { epoch, ver: rest.slice(0, dash), ...(rel ? { rel } : {}) };
-}
-
-/** rpm's rpmvercmp: 1 when a is newer, -1 when older, 0 when equal. */
-export function rpmvercmp(a: string, b: string): number {
-  if (a === b) return 0;
-  const isDigit = (c: string) => c >= "0" && c <= "9";
-  const isAlpha = (c: string) => (c >= "a" && c <= "z") || (c >= "A" && c <= "Z");
-  const sep = (c: string) => c !== "" && !isDigit(c) && !isAlpha(c) && c !== "~" && c !== "^";
-  let i = 0, j = 0;
-  const at = (s: string, k: number) => (k < s.length ? s[k] : "");
-  while (i < a.length || j < b.length) {
-    while (sep(at(a, i))) i++;
-    while (sep(at(b, j))) j++;
-    const x = at(a, i), y = at(b, j);
-    if (x === "~" || y === "~") {
-      if (x !== "~") return 1;
-      if (y !== "~") return -1;
-      i++, j++;
-      continue;
-    }
-    if (x === "^" || y === "^") {
-      if (x === "") return -1;
-      if (y === "") return 1;
-      if (x !== "^") return 1;
-      if (y !== "^") return -1;
-      i++, j++;
-      continue;
-    }
-    if (x === "" || y === "") break;
-    const num = isDigit(x);
-    const kind = num ? isDigit : isAlpha;
-    let e1 = i, e2 = j;
-    while (e1 < a.length && kind(a[e1])) e1++;
-    while (e2 < b.length && kind(b[e2])) e2++;
-    if (e2 === j) return num ? 1 : -1;
-    let s1 = a.slice(i, e1), s2 = b.slice(j, e2);
-    if (num) {
-      s1 = s1.replace(/^0+/, "");
-      s2 = s2.replace(/^0+/, "");
-      if (s1.length !== s2.length) return s1.length > s2.length ? 1 : -1;
-    }
-    if (s1 !== s2) return s1 < s2 ? -1 : 1;
-    i = e1, j = e2;
-  }
-  if (i >= a.length && j >= b.length) return 0;
-  return i >= a.length ? -1 : 1;
-}
-
-/** createrepo_c's cr_compare_dependency for libc.so.6 names: 2 when `b` is the higher one. */
-function compareLibcDependency(a: string, b: string): number {
-  if (a === b) return 0;
-  let v1 = a.indexOf("("), v2 = b.indexOf("(");
-  if (v1 < 0 && v2 < 0) return 0;
-  if (v1 < 0) return 2;
-  if (v2 < 0) return 1;
-  const e1 = a.indexOf(")", v1), e2 = b.indexOf(")", v2);
-  if (e1 < 0 && e2 < 0) return -1;
-  if (e1 < 0) return 2;
-  if (e2 < 0) return 1;
-  v1++, v2++;
-  if (v1 === e1 && v2 === e2) return 0;
-  if (v1 === e1) return 2;
-  if (v2 === e2) return 1;
-  const digit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";
-  while (v1 < a.length && !digit(a[v1])) v1++;
-  while (v2 < b.length && !digit(b[v2])) v2++;
-  if (v1 > e1 && v2 > e2) return 0;
-  if (v1 > e1) return 2;
-  if (v2 > e2) return 1;
-  const r = rpmvercmp(a.slice(v1, e1), b.slice(v2, e2));
-  return r === -1 ? 2 : r;
-}
-
-type DepKind =
-  | "provides"
-  | "conflicts"
-  | "obsoletes"
-  | "requires"
-  | "suggests"
-  | "enhances"
-  | "recommends"
-  | "supplements"
-  | "oldsuggests"
-  | "oldenhances";
-
-/** Processing order of createrepo_c's dep_items table. */
-const depTags: [DepKind, number, number, number][] = [
-  ["provides", Tag.PROVIDENAME, Tag.PROVIDEFLAGS, Tag.PROVIDEVERSION],
-  ["conflicts", Tag.CONFLICTNAME, Tag.CONFLICTFLAGS, Tag.CONFLICTVERSION],
-  ["obsoletes", Tag.OBSOLETENAME, Tag.OBSOLETEFLAGS, Tag.OBSOLETEVERSION],
-  ["requires", Tag.REQUIRENAME, Tag.REQUIREFLAGS, Tag.REQUIREVERSION],
-  ["suggests", Tag.SUGGESTNAME, Tag.SUGGESTFLAGS, Tag.SUGGESTVERSION],
-  ["enhances", Tag.ENHANCENAME, Tag.ENHANCEFLAGS, Tag.ENHANCEVERSION],
-  ["recommends", Tag.RECOMMENDNAME, Tag.RECOMMENDFLAGS, Tag.RECOMMENDVERSION],
-  ["supplements", Tag.SUPPLEMENTNAME, Tag.SUPPLEMENTFLAGS, Tag.SUPPLEMENTVERSION],
-  ["oldsuggests", Tag.OLDSUGGESTSNAME, Tag.OLDSUGGESTSFLAGS, Tag.OLDSUGGESTSVERSION],
-  ["oldenhances", Tag.OLDENHANCESNAME, Tag.OLDENHANCESFLAGS, Tag.OLDENHANCESVERSION],
-];
-
 /** Reads tags into a package; every text field goes through `text` (control-char check). */
 class Converter {
   constructor(readonly tags: RpmHeaders, readonly key: string) {}
@@ -203,7 +58,7 @@ class Converter {
 
   text(bytes: Uint8Array | undefined, field: string): string {
     if (!bytes) return "";
-    if (bytes.some(isControl)) {
+    if (hasControlCharacter(bytes)) {
       throw this.fail(`${field} contains a control character not allowed in XML`);
     }
     return decodeHeaderText(bytes);
@@ -276,91 +131,6 @@ class Converter {
       }
     }
     return { files, dirnames };
-  }
-
-  deps(
-    fileSet: Set<string>,
-  ): Record<Exclude<DepKind, "oldsuggests" | "oldenhances">, RpmDependency[]> {
-    const out = {
-      provides: [] as RpmDependency[],
-      conflicts: [] as RpmDependency[],
-      obsoletes: [] as RpmDependency[],
-      requires: [] as RpmDependency[],
-      suggests: [] as RpmDependency[],
-      enhances: [] as RpmDependency[],
-      recommends: [] as RpmDependency[],
-      supplements: [] as RpmDependency[],
-    };
-    const provided = new Set<string>();
-    const seen = new Map<string, { flags: string; version: string; pre: boolean }>();
-    const h = this.tags.header;
-    for (const [kind, nameTag, flagsTag, versionTag] of depTags) {
-      const names = h.strings(nameTag),
-        flags = h.numbers(flagsTag),
-        versions = h.strings(versionTag);
-      if (!names || !flags || !versions) continue;
-      let libc: RpmDependency | undefined;
-      const n = Math.min(names.length, flags.length, versions.length);
-      for (let i = 0; i < n; i++) {
-        const name = decodeHeaderText(names[i]);
-        const version = decodeHeaderText(versions[i]);
-        const flagsStr = flagNames[flags[i] & 0xf];
-        const nfv = name + (flagsStr ?? "") + version;
-        let pre = false;
-        if (kind === "requires") {
-          if (name.startsWith("rpmlib(")) continue;
-          if (name.startsWith("/") && fileSet.has(name) && isPrimaryFile(name)) continue;
-          if (provided.has(nfv)) continue;
-          pre = (flags[i] & (Sense.PREREQ | Sense.SCRIPT_PRE | Sense.SCRIPT_POST)) !== 0;
-          const prev = seen.get(name);
-          if (
-            prev && prev.flags === (flagsStr ?? "") && prev.version === version && prev.pre === pre
-          ) {
-            continue;
-          }
-        }
-        const evr = parseEvr(version);
-        if (version !== "" && evr.epoch === undefined) continue; // bad epoch: createrepo_c skips it
-        this.text(names[i], `dependency "${name}"`);
-        this.text(versions[i], `the version of dependency "${name}"`);
-        const dep: RpmDependency = { name };
-        if (flagsStr) {
-          dep.flags = flagsStr;
-          if (evr.epoch) dep.epoch = evr.epoch;
-          if (evr.ver) dep.ver = evr.ver;
-          if (evr.rel) dep.rel = evr.rel;
-        }
-        switch (kind) {
-          case "provides":
-            provided.add(nfv);
-            out.provides.push(dep);
-            break;
-          case "requires":
-            if (flags[i] & Sense.MISSINGOK) {
-              out.recommends.push(dep);
-              break;
-            }
-            if (pre) dep.pre = true;
-            if (name.startsWith("libc.so.6")) {
-              if (!libc || compareLibcDependency(libc.name, name) === 2) libc = dep;
-              break;
-            }
-            out.requires.push(dep);
-            seen.set(name, { flags: flagsStr ?? "", version, pre });
-            break;
-          case "oldsuggests":
-            (flags[i] & Sense.STRONG ? out.recommends : out.suggests).push(dep);
-            break;
-          case "oldenhances":
-            (flags[i] & Sense.STRONG ? out.supplements : out.enhances).push(dep);
-            break;
-          default:
-            out[kind].push(dep);
-        }
-      }
-      if (libc) out.requires.push(libc);
-    }
-    return out;
   }
 
   changelogs(limit: number): RpmChangelogEntry[] {
@@ -443,7 +213,10 @@ export function headerToPackage(
       buildhost: c.string(Tag.BUILDHOST, "the build host"),
       sourcerpm: c.string(Tag.SOURCERPM, "the source rpm"),
       headerRange: { ...file.headerRange },
-      ...c.deps(new Set(files.map((f) => f.path))),
+      ...readDependencies(h, {
+        files: new Set(files.map((f) => f.path)),
+        check: (bytes, field) => c.text(bytes, field),
+      }),
       files,
     },
     changelogs: c.changelogs(options.changelogLimit ?? 10),
