@@ -1,12 +1,20 @@
 /**
- * Signing with openpgp.js, the only importer of `openpgp`: reads and checks a private key,
- * then makes v4 SHA-256 signatures that gpgv, apt and dnf accept. Also generates keys.
+ * Signing with openpgp.js (with openpgp_verify.ts, the only importers of `openpgp`): reads and
+ * checks a private key (value rules in signing_key_rules.ts), then makes v4 SHA-256 signatures
+ * that gpgv, apt and dnf accept. Also generates keys.
  * @module
  */
 
 import * as openpgp from "openpgp";
 import { MkrepoError } from "../errors.ts";
 import { clearSignBody, type Signer } from "./signer.ts";
+import {
+  algorithmName,
+  checkAlgorithm,
+  type Fail,
+  keyText,
+  newKeyHint,
+} from "./signing_key_rules.ts";
 
 /** Options of createOpenpgpSigner(). */
 export interface OpenpgpSignerOptions {
@@ -36,7 +44,6 @@ const weakHashes = new Map<number, string>([[hash.md5, "MD5"], [hash.sha1, "SHA-
   hash.ripemd,
   "RIPEMD-160",
 ]]);
-const newKeyHint = "create a new key with `mkrepo keygen` (ed25519 or rsa4096)";
 
 /** Reads, decrypts and checks a private key; the returned Signer signs with it. */
 export async function createOpenpgpSigner(options: OpenpgpSignerOptions): Promise<Signer> {
@@ -54,7 +61,7 @@ export async function createOpenpgpSigner(options: OpenpgpSignerOptions): Promis
   if (key.keyPacket.version !== 4) {
     throw fail(`it is a v${key.keyPacket.version} key; gpgv on Debian 12 reads v4 keys only`);
   }
-  checkAlgorithm(key, "primary key", fail);
+  checkAlgorithm(key.getAlgorithmInfo(), "primary key", fail);
 
   try {
     await key.verifyPrimaryKey(now, undefined, config);
@@ -67,7 +74,7 @@ export async function createOpenpgpSigner(options: OpenpgpSignerOptions): Promis
   } catch (cause) {
     throw fail(await signingKeyProblem(key, now), undefined, cause);
   }
-  if (signingKey !== key) checkAlgorithm(signingKey, "signing subkey", fail);
+  if (signingKey !== key) checkAlgorithm(signingKey.getAlgorithmInfo(), "signing subkey", fail);
   await checkSelfSignatures(key, signingKey, now, fail);
 
   // A key exported with --export-secret-subkeys has a "dummy" primary without secret material.
@@ -99,7 +106,7 @@ export async function createOpenpgpSigner(options: OpenpgpSignerOptions): Promis
     ? ""
     : ` (signing subkey ${signingKey.getKeyID().toHex().toUpperCase()})`;
   const userID = key.getUserIDs()[0];
-  const description = `${algorithmName(signingKey)} key ${fingerprint}${sub}` +
+  const description = `${algorithmName(signingKey.getAlgorithmInfo())} key ${fingerprint}${sub}` +
     (userID ? ` "${userID}"` : "");
   const publicKey = key.toPublic().armor(config);
   const signDetached = async (data: openpgp.Message<string | Uint8Array>) => {
@@ -181,32 +188,8 @@ export async function generateOpenpgpKey(options: {
   };
 }
 
-type Fail = (reason: string, hint?: string, cause?: unknown) => MkrepoError;
-
 async function readKey(input: string | Uint8Array, fail: Fail): Promise<openpgp.PrivateKey> {
-  let text = typeof input === "string" ? input : undefined;
-  if (input instanceof Uint8Array) {
-    const head = new TextDecoder().decode(input.subarray(0, 64)).replace(/^\uFEFF/, "");
-    if (head.trimStart().startsWith("-----")) text = new TextDecoder().decode(input);
-  }
-  // CI secrets sometimes hold the armour on one line with literal "\n" escapes.
-  if (text !== undefined && !text.includes("\n") && text.includes("\\n")) {
-    text = text.replaceAll("\\n", "\n");
-  }
-  if (text !== undefined && text.trim() === "") throw fail("the key is empty");
-  if (text?.includes("-----BEGIN PGP PUBLIC KEY BLOCK-----")) {
-    throw fail(
-      "this is a public key, not a private key",
-      "export the private key (gpg --armor --export-secret-keys <id>) or use `mkrepo keygen`",
-    );
-  }
-  const blocks = text?.match(/^-----BEGIN PGP /gm)?.length ?? 0;
-  if (blocks > 1) {
-    throw fail(
-      `it holds ${blocks} key blocks; mkrepo needs exactly one private key`,
-      "export only the signing key: gpg --armor --export-secret-keys <id>",
-    );
-  }
+  const text = keyText(input, fail);
   let keys: openpgp.PrivateKey[];
   try {
     keys = text !== undefined
@@ -233,38 +216,6 @@ async function readKey(input: string | Uint8Array, fail: Fail): Promise<openpgp.
     );
   }
   return keys[0];
-}
-
-function checkAlgorithm(key: openpgp.PrivateKey | openpgp.Subkey, what: string, fail: Fail) {
-  const info = key.getAlgorithmInfo();
-  switch (info.algorithm) {
-    case "rsaEncryptSign":
-    case "rsaSign":
-      if ((info.bits ?? 0) < 2048) {
-        throw fail(
-          `the ${what} is RSA ${info.bits} bits; apt and dnf require at least 2048 bits`,
-          newKeyHint,
-        );
-      }
-      return;
-    case "eddsaLegacy":
-      if (info.curve === "ed25519Legacy") return;
-      break;
-    case "ecdsa":
-      if (info.curve === "nistP256" || info.curve === "nistP384" || info.curve === "nistP521") {
-        return;
-      }
-      break;
-    case "ed25519":
-    case "ed448":
-      throw fail(
-        `the ${what} uses the RFC 9580 ${info.algorithm} algorithm, which gpgv on Debian 12 ` +
-          "does not know",
-        newKeyHint + "; it makes the v4 EdDSA form every verifier reads",
-      );
-  }
-  const curve = info.curve ? ` ${info.curve}` : "";
-  throw fail(`the ${what} uses ${info.algorithm}${curve}, which apt or dnf reject`, newKeyHint);
 }
 
 async function primaryKeyProblem(key: openpgp.PrivateKey, now: Date, cause: unknown) {
@@ -339,13 +290,6 @@ function checkSignature(signature: openpgp.Signature, source: string) {
     });
   }
   return packet;
-}
-
-function algorithmName(key: openpgp.PrivateKey | openpgp.Subkey): string {
-  const info = key.getAlgorithmInfo();
-  if (info.algorithm.startsWith("rsa")) return `rsa${info.bits}`;
-  if (info.algorithm === "eddsaLegacy") return "ed25519";
-  return `${info.algorithm}${info.curve ? `-${info.curve}` : ""}`;
 }
 
 function iso(date: Date): string {
