@@ -3,7 +3,7 @@
  * examples for local disk, AWS S3, MinIO, R2 and signing, and exit codes.
  * @module
  */
-import { OPTIONS, type OptionSpec } from "./args.ts";
+import { OPTIONS, type OptionSpec } from "./options.ts";
 import { VERSION } from "../version.ts";
 
 const GROUPS: [OptionSpec["group"], string][] = [

@@ -1,6 +1,6 @@
 /** The command line as a user meets it first: --help, --version, and usage errors (exit 2). */
 import assert from "node:assert/strict";
-import { OPTIONS, type OptionSpec } from "../../src/cli/args.ts";
+import { OPTIONS, type OptionSpec } from "../../src/cli/options.ts";
 import { PROJECT_ROOT, runCli } from "../_helpers/run_cli.ts";
 
 const config = JSON.parse(await Deno.readTextFile(PROJECT_ROOT + "deno.json"));
