@@ -324,15 +324,18 @@ Deno.test("verify (fs) passes a good RPM repository and fails on each kind of da
   await eachCase("fs", "rpm", RPM_CASES);
 });
 
-Deno.test("verify (s3) reads the repository from S3: good, deleted package, --deep", async () => {
+Deno.test("verify (s3) reads the repository from S3: good, --deep, deleted package, missing primary", async () => {
   await eachCase("s3", "deb", {
-    good: async (repo) => void await passes(repo, ["--deep", "--key", GOOD_ASC]),
-    "deleted package": DEB_CASES["deleted package"],
-    "same-size altered package": DEB_CASES["same-size altered package: only --deep sees it"],
+    "altered then deleted package": async (repo) => {
+      await passes(repo, ["--deep", "--key", GOOD_ASC]);
+      const good = await bytes(repo, HELLO);
+      await DEB_CASES["same-size altered package: only --deep sees it"](repo);
+      await put(repo, HELLO, good);
+      await passes(repo, ["--deep", "--key", GOOD_ASC]);
+      await DEB_CASES["deleted package"](repo);
+    },
   });
-  await eachCase("s3", "rpm", {
-    "missing primary": RPM_CASES["missing primary"],
-  });
+  await eachCase("s3", "rpm", { "missing primary": RPM_CASES["missing primary"] });
 });
 
 Deno.test("verify fails on a location that holds no repository", async () => {
