@@ -47,6 +47,15 @@ export interface PublishPlan {
 export interface EntryCondition {
   /** Etag of the entry point when the run started; undefined when it did not exist. */
   etag?: string;
+  /** Its modification time (ms) then, used with `distinctSecond`. */
+  mtime?: number;
+  /**
+   * Make the new entry point's modification time fall in a later second than `mtime`.
+   * HTTP clients such as apt revalidate it with If-Modified-Since, and Last-Modified has whole
+   * seconds: replaced within the same second, it looks unchanged (304) to a client holding the
+   * previous version, until the next publication.
+   */
+  distinctSecond?: boolean;
 }
 
 /** Options of publish(). */
@@ -180,6 +189,28 @@ async function rollback(
   }
 }
 
+/**
+ * Rewrites the first entry point (same bytes, If-Match our write) until its modification time
+ * is in a later second than the previous version's. Costs one stat when the previous version
+ * is recent (by the local clock), and a wait of under a second when it is in the same second.
+ */
+async function laterSecond(
+  storage: Storage,
+  first: FirstEntry,
+  options: PublishOptions,
+): Promise<void> {
+  const previous = first.condition.mtime;
+  if (previous === undefined || Date.now() - previous > 10_000) return;
+  const second = (ms: number) => Math.floor(ms / 1000);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const now = await storage.stat(first.file.key);
+    if (!now || now.etag !== first.etag || second(now.mtime) > second(previous)) return;
+    await new Promise((r) => setTimeout(r, 1000 - (now.mtime % 1000) + 20));
+    const write = { ...writeOptions(first.file, options), ifMatch: now.etag };
+    first.etag = (await storage.write(first.file.key, first.file.data, write)).etag;
+  }
+}
+
 /** Publishes a plan in the safe order; returns the keys written and removed. */
 export async function publish(
   storage: Storage,
@@ -235,6 +266,11 @@ export async function publish(
       await rollback(storage, done, options, first);
     }
     throw err;
+  }
+  if (first?.etag !== undefined && options.condition?.distinctSecond) {
+    await laterSecond(storage, first, options).catch(() => {
+      // Best effort: the generation is published; at worst a client misses it until the next.
+    });
   }
   // The new generation is published: cleanup failures no longer matter to clients.
   for (const key of plan.remove) {

@@ -181,7 +181,11 @@ export async function updateDebRepository(
   const result = await publish(storage, plan, {
     dryRun: options.dryRun,
     publicRead: options.publicRead,
-    condition: condition ? { etag: condition.etag } : undefined,
+    // apt revalidates InRelease with If-Modified-Since: the publisher keeps its Last-Modified
+    // second apart from the previous one's (mtime from the listing).
+    condition: condition
+      ? { etag: condition.etag, mtime: byKey.get(condition.key)?.mtime, distinctSecond: true }
+      : undefined,
     onWrite: (key, action) => reportWrite(events, key, action, options.dryRun),
     onCleanupError: (key, err) =>
       events.warn(

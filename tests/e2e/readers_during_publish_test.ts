@@ -23,11 +23,15 @@ import { type RepoBackend, withBackend } from "../_helpers/repo_backend.ts";
 import { runCli } from "../_helpers/run_cli.ts";
 import { type AptSource, withApt } from "../_helpers/apt.ts";
 import { withDnf } from "../_helpers/dnf.ts";
+import { withStaticServer } from "../_helpers/http_server.ts";
 import { generateKey } from "../../src/sign/keygen.ts";
 import { verifyRepository } from "../../src/repo/verify.ts";
+import { updateRepository } from "../../src/repo/update.ts";
+import { silentEvents } from "../../src/repo/run_types.ts";
+import { createSigner } from "../../src/sign/signer.ts";
 
 /** Publications per test; clients read for as long as they go on. */
-const PUBLISHES = 12;
+const PUBLISHES = 10;
 const KEY = await generateKey({
   name: "Reader Test",
   email: "reader@example.com",
@@ -207,5 +211,55 @@ Deno.test("dnf makecache never fails while mkrepo publishes to S3 again and agai
       await proxy.stop();
       await Deno.remove(dir, { recursive: true });
     }
+  });
+});
+
+/**
+ * apt revalidates InRelease with If-Modified-Since, and Last-Modified has whole seconds: a
+ * generation published within the same second as the one a client holds must still reach it.
+ * (Local disk behind a static HTTP server that answers 304 as web servers and S3 do; publishes
+ * on disk are fast enough to land twice in one second.)
+ */
+Deno.test("apt sees a generation published within the second of the one it holds", async () => {
+  await withBackend("fs", async (repo) => {
+    const signer = await createSigner({ armoredKey: KEY.privateKeyArmored });
+    const publish = async (i: number) => {
+      const key = `pool/main/h/hello/hello_2.10-3+s${i}_amd64.deb`;
+      await repo.put(key, fixture("deb/hello_2.10-3_amd64.deb"));
+      await updateRepository(repo.storage, { path: repo.path, events: silentEvents, signer });
+    };
+    const inRelease = () => Deno.stat(join(repo.path, "dists/all/InRelease"));
+    const second = async () => Math.floor((await inRelease()).mtime!.getTime() / 1000);
+    const nextSecond = () => new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 10));
+
+    await publish(0);
+    await nextSecond();
+    await publish(1);
+    const first = await second();
+    await publish(2); // at once: in the same second, were it not for the publisher
+    assert.ok(await second() > first, "InRelease's time moved to a later second");
+
+    const keyFile = join(repo.path, "key.asc"); // apt keeps a verified InRelease only
+    await Deno.writeTextFile(keyFile, KEY.publicKeyArmored);
+    await withStaticServer(repo.path, async (server) => {
+      await withApt({
+        sources: { uri: server.url, suite: "all", components: ["main"], signedBy: keyFile },
+      }, async (apt) => {
+        let sameSecond = 0;
+        for (let i = 3; i < 9; i += 2) {
+          await nextSecond();
+          await publish(i);
+          assert.ok((await apt.update()).ok);
+          const held = await second();
+          if (Math.floor(Date.now() / 1000) === held) sameSecond++;
+          await publish(i + 1);
+          const u = await apt.update();
+          assert.ok(u.ok, u.stdout + u.stderr);
+          const files = (await apt.listPackages()).map((p) => p.filename);
+          assert.ok(files.some((f) => f.includes(`+s${i + 1}_`)), `apt missed generation ${i + 1}`);
+        }
+        console.log(`${sameSecond} of 3 rounds published again within the second apt held`);
+      });
+    });
   });
 });
