@@ -25,13 +25,13 @@ Deno.test("mkrepo --sign with GPG_SIGN_KEY signs Debian and RPM metadata with gp
       fixture("rpm/tour-4-6.noarch.rpm"),
       join(root, "rpm/Packages/tour-4-6.noarch.rpm"),
     );
-    const env = {
+    const env: Record<string, string | undefined> = {
       GPG_SIGN_KEY: key.fingerprint,
       GNUPGHOME: key.home,
       MKREPO_SIGNING_KEY: undefined,
     };
     const r = await runCli(["--sign", join(root, "deb"), join(root, "rpm")], {
-      env: env as Record<string, string>,
+      env,
     });
     assert.equal(r.code, 0, r.stderr);
 

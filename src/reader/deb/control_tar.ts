@@ -35,8 +35,14 @@ export async function readControlFromTar(
 
   const decoder = createTarDecoder({ strict: true });
   let sourceError: unknown;
+  // modern-tar fails its writable side on a truncated body but never ends the entry's body
+  // stream: body reads race this promise so such a tar is an error, not a hang.
+  let pipeFailed!: (e: unknown) => void;
+  const failed = new Promise<never>((_, reject) => (pipeFailed = reject));
+  failed.catch(() => {});
   const piping = tar.pipeTo(decoder.writable).catch((e) => {
     sourceError ??= e;
+    pipeFailed(e);
   });
   let control: Uint8Array | undefined;
   try {
@@ -57,9 +63,16 @@ export async function readControlFromTar(
       }
       control = new Uint8Array(entry.header.size);
       let at = 0;
-      for await (const chunk of entry.body) {
-        control.set(chunk, at);
-        at += chunk.length;
+      const body = entry.body.getReader();
+      try {
+        for (;;) {
+          const { value, done } = await Promise.race([body.read(), failed]);
+          if (done) break;
+          control.set(value, at);
+          at += value.length;
+        }
+      } finally {
+        body.releaseLock();
       }
     }
     await piping;
