@@ -4,7 +4,7 @@
  * publish in the safe order. The only module that knows this whole order for Debian.
  * @module
  */
-import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
+import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import type { HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
@@ -14,23 +14,9 @@ import { publicKeyFile } from "./public_key.ts";
 import { readDeb } from "../reader/deb/read_deb.ts";
 import { readDsc } from "../reader/deb/read_dsc.ts";
 import { hashStream } from "../reader/hashing.ts";
-import { packagesIndex, sourcesIndex } from "../index/deb/packages_index.ts";
-import { type PublishedDeb, readPublishedDeb } from "../index/deb/read_packages.ts";
-import {
-  type ParsedRelease,
-  parseRelease,
-  type ReleaseEntry,
-  releaseText,
-} from "../index/deb/release_file.ts";
-import type { IndexFile } from "../index/index_file.ts";
-import {
-  CACHE_ENTRY,
-  CACHE_IMMUTABLE,
-  CACHE_INDEX,
-  publish,
-  type PublishPlan,
-  type Restore,
-} from "../publish/publisher.ts";
+import { readPublishedDeb } from "../index/deb/read_packages.ts";
+import { publish, type PublishPlan } from "../publish/publisher.ts";
+import { planDist } from "./deb_dist.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
 
@@ -62,9 +48,6 @@ export interface DebUpdateOptions {
   /** Records read by an earlier attempt of the same run (kept across conflict retries). */
   readCache?: ReadCache<DebPackage | DebSource>;
 }
-
-/** Architectures a dist declares when it holds only `all` packages and none were declared. */
-export const FALLBACK_ARCHITECTURES = ["amd64", "arm64"];
 
 function sameTime(a: number, b: number): boolean {
   return Math.abs(a - b) < 1;
@@ -229,200 +212,4 @@ async function completeSourceHashes(
       f.checksums = { ...sums, ...f.checksums };
     }
   }
-}
-
-interface DistContext {
-  storage: Storage;
-  options: DebUpdateOptions;
-  hashes: HashName[];
-  components: Set<string>;
-  packages: DebPackage[];
-  sources: DebSource[];
-  published: PublishedDeb;
-  byKey: ReadonlyMap<string, ObjectInfo>;
-  malformed: string[];
-  plan: PublishPlan;
-  entryConditions: { key: string; etag?: string }[];
-}
-
-async function planDist(dist: string, ctx: DistContext): Promise<void> {
-  const { options, components, byKey, plan } = ctx;
-  const base = `dists/${dist}/`;
-  const old = ctx.published.dists.get(dist);
-
-  const comps = new Set<string>();
-  const archs = new Set<string>(options.architectures ?? []);
-  old?.release.architectures.forEach((a) => a !== "all" && a !== "source" && archs.add(a));
-  old?.release.components.forEach((c) => comps.add(c));
-  for (const p of ctx.packages) {
-    comps.add(poolPlace(p.key, components).component);
-    if (p.architecture !== "all") archs.add(p.architecture);
-  }
-  for (const s of ctx.sources) comps.add(poolPlace(s.key, components).component);
-  if (comps.size === 0) comps.add("main");
-  if (archs.size === 0) FALLBACK_ARCHITECTURES.forEach((a) => archs.add(a));
-  const archList = [...archs].sort();
-  const compList = [...comps].sort();
-
-  const files: IndexFile[] = [];
-  for (const comp of compList) {
-    const inComp = ctx.packages.filter((p) => poolPlace(p.key, components).component === comp);
-    const debs = inComp.filter((p) => p.kind !== "udeb");
-    const udebs = inComp.filter((p) => p.kind === "udeb");
-    for (const arch of archList) {
-      const pick = (list: DebPackage[]) =>
-        list.filter((p) => p.architecture === arch || p.architecture === "all");
-      files.push(...await packagesIndex(`${comp}/binary-${arch}/Packages`, pick(debs), ctx.hashes));
-      if (udebs.length > 0) {
-        files.push(
-          ...await packagesIndex(
-            `${comp}/debian-installer/binary-${arch}/Packages`,
-            pick(udebs),
-            ctx.hashes,
-          ),
-        );
-      }
-    }
-    const srcs = ctx.sources.filter((s) => poolPlace(s.key, components).component === comp);
-    if (srcs.length > 0) {
-      files.push(...await sourcesIndex(`${comp}/source/Sources`, srcs, ctx.hashes));
-    }
-  }
-
-  const entries: ReleaseEntry[] = files.map((f) => ({ path: f.key, checksums: f.checksums }));
-  const meta = {
-    origin: releaseValue("Origin", options.origin),
-    label: releaseValue("Label", options.label),
-    suite: dist,
-    codename: dist,
-    date: options.date ?? new Date(),
-    architectures: archList,
-    components: compList,
-    description: releaseValue("Description", options.description),
-  };
-  const release = releaseText(meta, entries);
-
-  // Nothing to do when the published Release already says the same (apart from Date).
-  const signedOk = ctx.options.signer
-    ? byKey.has(base + "InRelease") && byKey.has(base + "Release.gpg")
-    : !byKey.has(base + "InRelease") && !byKey.has(base + "Release.gpg");
-  const malformedKey = base + "malformed_list.txt";
-  const malformedOk = ctx.malformed.length > 0 ? false : !byKey.has(malformedKey);
-  if (
-    old && releaseIdentity(old.release) === releaseIdentity(parseRelease(release)) && signedOk &&
-    malformedOk
-  ) {
-    return;
-  }
-
-  // Content-addressed copies first (skipping those already there), then the indexes.
-  const restoreFor = async (key: string): Promise<Restore> =>
-    byKey.has(key) ? { kind: "bytes", data: await readAll(ctx.storage, key) } : { kind: "remove" };
-  for (const f of files) {
-    const dir = base + f.key.slice(0, f.key.lastIndexOf("/") + 1);
-    for (const [hash, name] of [["sha256", "SHA256"], ["sha512", "SHA512"]] as const) {
-      const key = `${dir}by-hash/${name}/${f.checksums[hash]}`;
-      if (!byKey.has(key)) {
-        plan.content.push({
-          key,
-          data: f.data,
-          contentType: f.contentType,
-          cacheControl: CACHE_IMMUTABLE,
-        });
-      }
-    }
-    const key = base + f.key;
-    const previous = old?.release.entries.get(f.key)?.sha256;
-    const previousCopy = previous ? `${dir}by-hash/SHA256/${previous}` : undefined;
-    if (previous === f.checksums.sha256 && byKey.get(key)?.size === f.checksums.size) continue;
-    plan.indexes.push({
-      key,
-      data: f.data,
-      contentType: f.contentType,
-      cacheControl: CACHE_INDEX,
-      restore: previousCopy && byKey.has(previousCopy)
-        ? { kind: "copy", from: previousCopy }
-        : await restoreFor(key),
-    });
-  }
-  const text = "text/plain; charset=utf-8";
-  if (ctx.malformed.length > 0) {
-    plan.indexes.push({
-      key: malformedKey,
-      data: ctx.malformed.join("\n") + "\n",
-      contentType: text,
-      cacheControl: CACHE_INDEX,
-      restore: await restoreFor(malformedKey),
-    });
-  } else if (byKey.has(malformedKey)) plan.remove.push(malformedKey);
-
-  // Entry points: InRelease first (apt prefers it), then Release and Release.gpg.
-  const entry = async (name: string, data: string, contentType = text) => {
-    plan.entryPoints.push({
-      key: base + name,
-      data,
-      contentType,
-      cacheControl: CACHE_ENTRY,
-      restore: await restoreFor(base + name),
-    });
-  };
-  if (ctx.options.signer) {
-    const inRelease = await ctx.options.signer.clearSign(release);
-    const detached = await ctx.options.signer.detachSign(release);
-    ctx.entryConditions.push({ key: base + "InRelease", etag: old?.etags.inRelease });
-    await entry("InRelease", inRelease);
-    await entry("Release", release);
-    await entry("Release.gpg", detached, "application/pgp-signature");
-  } else {
-    ctx.entryConditions.push({ key: base + "Release", etag: old?.etags.release });
-    await entry("Release", release);
-    // An old signature would no longer match: remove it after Release is replaced.
-    for (const k of ["InRelease", "Release.gpg"]) {
-      if (byKey.has(base + k)) plan.remove.push(base + k);
-    }
-  }
-
-  // Previous generation stays; files neither generation names are removed.
-  const keep = new Set<string>();
-  const named = (path: string, c: { sha256?: string; sha512?: string }) => {
-    keep.add(base + path);
-    const dir = base + path.slice(0, path.lastIndexOf("/") + 1);
-    if (c.sha256) keep.add(`${dir}by-hash/SHA256/${c.sha256}`);
-    if (c.sha512) keep.add(`${dir}by-hash/SHA512/${c.sha512}`);
-  };
-  for (const f of files) named(f.key, f.checksums);
-  for (const [path, c] of old?.release.entries ?? []) named(path, c);
-  for (const key of byKey.keys()) {
-    if (!key.startsWith(base) || keep.has(key)) continue;
-    if (
-      /\/by-hash\/[^/]+\/[0-9a-f]+$/.test(key) ||
-      /\/(Packages|Sources)(\.gz|\.xz|\.bz2)?$/.test(key)
-    ) {
-      plan.remove.push(key);
-    }
-  }
-}
-
-/** A Release's content apart from its Date: equal identities mean nothing to publish. */
-function releaseIdentity(release: ParsedRelease): string {
-  const fields = [...release.fields].filter(([k]) =>
-    !["Date", "MD5Sum", "SHA1", "SHA256", "SHA512"].includes(k)
-  );
-  const entries = [...release.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify([fields, entries]);
-}
-
-/** A Release field value from the user: trimmed, one line, "Repo generator" when unset. */
-function releaseValue(field: string, value: string | undefined): string {
-  const v = (value ?? "").trim();
-  if (/[\r\n]/.test(v)) {
-    throw new MkrepoError({
-      code: "usage",
-      action: "write Release",
-      reason: `the ${field} value must be one line`,
-      hint:
-        `remove line breaks from MKREPO_DEB_${field.toUpperCase()} / --deb-${field.toLowerCase()}`,
-    });
-  }
-  return v === "" ? "Repo generator" : v;
 }
