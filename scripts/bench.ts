@@ -20,6 +20,7 @@
  * --only/--skip  regular expressions on the case names below
  * --big          add one 2 GiB package of each kind (make-big.sh, /tmp/mkrepo-bench/big2048)
  * --no-s3        skip the S3 cases
+ * --mkrepo DIR   run the mkrepo of another checkout (A/B comparisons; default: this one)
  * --keep         keep the work copies (CORPUS/.mkrepo-bench)
  *
  * Cases: rpm fresh, rpm add one, rpm unchanged, deb fresh, deb add one, deb unchanged,
@@ -52,6 +53,7 @@ const { values: opt } = parseArgs({
     big: { type: "boolean", default: false },
     "big-size": { type: "string", default: "2048" },
     "no-s3": { type: "boolean", default: false },
+    mkrepo: { type: "string" },
     keep: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -241,7 +243,8 @@ async function measure(
   return stats;
 }
 
-const mkrepo = (...args: string[]) => [DENO, "run", "-A", join(ROOT, "mod.ts"), ...args];
+const MKREPO_ROOT = resolve(opt.mkrepo ?? ROOT);
+const mkrepo = (...args: string[]) => [DENO, "run", "-A", join(MKREPO_ROOT, "mod.ts"), ...args];
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
@@ -655,8 +658,10 @@ function report(kitHeader: string[], kitNotes: string[], floors: Map<string, Sta
     `- corpus: ${corpusDir}; ${RUNS} timed runs per case (${SLOW_RUNS} for S3 and big packages), ` +
       `each after ${WARMUP} untimed; medians`,
   );
+  const from = MKREPO_ROOT === resolve(ROOT) ? "" : ` from ${MKREPO_ROOT}`;
   lines.push(
-    `- mkrepo: \`deno run -A mod.ts\` (${Deno.version.deno}), ${navigator.hardwareConcurrency} cores`,
+    `- mkrepo: \`deno run -A mod.ts\`${from} (Deno ${Deno.version.deno}), ` +
+      `${navigator.hardwareConcurrency} cores`,
   );
   for (const h of kitHeader) lines.push(h);
   for (const n of kitNotes) lines.push(`- ${n}`);
