@@ -6,6 +6,8 @@
  */
 import { dirname, join, relative, sep } from "node:path";
 import { MkrepoError } from "../errors.ts";
+import { giveBuffer, takeBuffer } from "../util/buffer_pool.ts";
+import { markLocalFile } from "../util/local_file.ts";
 import type {
   ObjectInfo,
   ReadRange,
@@ -118,7 +120,8 @@ export class FsStorage implements Storage {
         file.close();
       }
     };
-    return new ReadableStream<Uint8Array>({
+    // Marked as a local file: a hash worker may read long stretches (payloads) itself.
+    const stream = new ReadableStream<Uint8Array>({
       type: "bytes",
       pull: async (controller) => {
         if (left <= 0) {
@@ -126,7 +129,7 @@ export class FsStorage implements Storage {
           controller.close();
           return;
         }
-        const buf = new Uint8Array(Math.min(CHUNK, left));
+        const buf = takeBuffer(Math.min(CHUNK, left));
         let n: number | null;
         try {
           n = await file.read(buf);
@@ -136,6 +139,7 @@ export class FsStorage implements Storage {
           return;
         }
         if (n === null) {
+          giveBuffer(buf.buffer);
           close();
           controller.close();
           return;
@@ -145,6 +149,7 @@ export class FsStorage implements Storage {
       },
       cancel: close,
     }) as ReadableStream<Uint8Array>;
+    return markLocalFile(stream, { path: this.#path(key), start, end: range?.end });
   }
 
   async write(key: string, body: WriteBody, options: WriteOptions = {}): Promise<WriteResult> {
