@@ -16,7 +16,6 @@
  * @module
  */
 import { createZstdDecompress } from "node:zlib";
-import xz from "xz-decompress";
 import { MkrepoError } from "../errors.ts";
 
 /** Compression formats mkrepo reads. */
@@ -232,6 +231,8 @@ export function decompress(
               return source.cancel(reason);
             },
           });
+          // Loaded on first use: most runs never decode xz (WebAssembly start-up costs).
+          const { default: xz } = await import("xz-decompress");
           inner = new xz.XzReadableStream(rejoined);
         }
         reader ??= inner.getReader();

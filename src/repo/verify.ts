@@ -13,7 +13,6 @@ import { parseRelease, stripClearSign } from "../index/deb/release_file.ts";
 import { readParagraphs } from "../record/deb822.ts";
 import { compressionOf, decompress } from "../reader/decompress.ts";
 import { packageFromParagraph, sourceFromParagraph } from "../index/deb/paragraphs.ts";
-import { verifyClearSigned, verifyDetached } from "../sign/openpgp_verify.ts";
 import { verifyRpmRepository } from "./verify_rpm.ts";
 
 /** Options of verifyRepository(). */
@@ -145,6 +144,7 @@ async function verifyDeb(ctx: VerifyContext): Promise<void> {
       releaseText = stripClearSign(inRelease);
       if (options.publicKey) {
         report.checked.signatures++;
+        const { verifyClearSigned } = await import("../sign/openpgp_verify.ts");
         const r = await verifyClearSigned(inRelease, options.publicKey);
         if (!r.ok) {
           report.problems.push(`${base}InRelease: signature does not verify (${r.reason})`);
@@ -160,6 +160,7 @@ async function verifyDeb(ctx: VerifyContext): Promise<void> {
       releaseText ??= plain;
       if (byKey.has(base + "Release.gpg") && options.publicKey) {
         report.checked.signatures++;
+        const { verifyDetached } = await import("../sign/openpgp_verify.ts");
         const r = await verifyDetached(
           releaseBytes,
           await text(storage, base + "Release.gpg"),

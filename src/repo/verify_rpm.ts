@@ -9,7 +9,6 @@ import { readRepomd } from "../index/rpm/repomd_xml.ts";
 import { readPrimary } from "../index/rpm/read_metadata.ts";
 import { hashStream } from "../reader/hashing.ts";
 import type { Checksums } from "../record/checksums.ts";
-import { verifyDetached } from "../sign/openpgp_verify.ts";
 import { compressionOf, decompress } from "../reader/decompress.ts";
 import { checkFile, runChecks, type VerifyContext } from "./verify.ts";
 
@@ -35,6 +34,7 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
       report.problems.push(`${REPOMD}: not signed (no repomd.xml.asc)`);
     } else {
       const signature = new TextDecoder().decode(await readAll(storage, REPOMD + ".asc"));
+      const { verifyDetached } = await import("../sign/openpgp_verify.ts");
       const r = await verifyDetached(repomdBytes, signature, options.publicKey);
       if (!r.ok) report.problems.push(`${REPOMD}.asc: signature does not verify (${r.reason})`);
     }

@@ -5,7 +5,7 @@
  */
 
 import { MkrepoError } from "../errors.ts";
-import { type GeneratedKey, generateOpenpgpKey } from "./openpgp_signer.ts";
+import type { GeneratedKey } from "./openpgp_signer.ts";
 
 export type { GeneratedKey } from "./openpgp_signer.ts";
 
@@ -50,6 +50,7 @@ export async function generateKey(options: KeygenOptions): Promise<GeneratedKey>
       throw usage(`expiry ${options.expires.toISOString()} is not after the creation time`);
     }
   }
+  const { generateOpenpgpKey } = await import("./openpgp_signer.ts");
   return await generateOpenpgpKey({
     name,
     email,

@@ -5,8 +5,6 @@
  */
 
 import { MkrepoError } from "../errors.ts";
-import { createGpgSigner } from "./gpg_signer.ts";
-import { createOpenpgpSigner } from "./openpgp_signer.ts";
 
 /** Signs repository metadata: InRelease, Release.gpg, repomd.xml.asc. */
 export interface Signer {
@@ -53,13 +51,13 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
   }
   if (options.armoredKey !== undefined || options.keyFile !== undefined) {
     const signer = options.armoredKey !== undefined
-      ? await createOpenpgpSigner({
+      ? await (await import("./openpgp_signer.ts")).createOpenpgpSigner({
         key: options.armoredKey,
         source: "MKREPO_SIGNING_KEY",
         passphrase: options.passphrase,
         now: options.now,
       })
-      : await createOpenpgpSigner({
+      : await (await import("./openpgp_signer.ts")).createOpenpgpSigner({
         key: await readKeyFile(options.keyFile!),
         source: options.keyFile!,
         passphrase: options.passphrase,
@@ -76,7 +74,7 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     return signer;
   }
   if (options.gpgKeyId !== undefined) {
-    return await createGpgSigner({
+    return await (await import("./gpg_signer.ts")).createGpgSigner({
       keyId: options.gpgKeyId,
       gpgPath: options.gpgPath,
       gpgHome: options.gpgHome,
