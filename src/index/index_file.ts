@@ -16,4 +16,9 @@ export interface IndexFile {
   /** Size and digests of the uncompressed content (same as `checksums` when not compressed). */
   open: Checksums;
   contentType: string;
+  /**
+   * True when the file is already published with exactly this content: `data` is then empty
+   * and `checksums` are the published ones (nothing is encoded or written).
+   */
+  reused?: boolean;
 }

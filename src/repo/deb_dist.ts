@@ -77,6 +77,15 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
   const archList = [...archs].sort();
   const compList = [...comps].sort();
 
+  const published = (path: string) => {
+    const c = old?.release.entries.get(path);
+    if (!c?.md5 || !c.sha1 || !c.sha256 || !c.sha512) return undefined;
+    const dir = base + path.slice(0, path.lastIndexOf("/") + 1);
+    const there = byKey.get(base + path)?.size === c.size &&
+      byKey.has(`${dir}by-hash/SHA256/${c.sha256}`) &&
+      byKey.has(`${dir}by-hash/SHA512/${c.sha512}`);
+    return there ? c : undefined;
+  };
   const files: IndexFile[] = [];
   for (const comp of compList) {
     const inComp = ctx.packages.filter((p) => poolPlace(p.key, components).component === comp);
@@ -85,20 +94,28 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
     for (const arch of archList) {
       const pick = (list: DebPackage[]) =>
         list.filter((p) => p.architecture === arch || p.architecture === "all");
-      files.push(...await packagesIndex(`${comp}/binary-${arch}/Packages`, pick(debs), ctx.hashes));
+      files.push(
+        ...await packagesIndex(
+          `${comp}/binary-${arch}/Packages`,
+          pick(debs),
+          ctx.hashes,
+          published,
+        ),
+      );
       if (udebs.length > 0) {
         files.push(
           ...await packagesIndex(
             `${comp}/debian-installer/binary-${arch}/Packages`,
             pick(udebs),
             ctx.hashes,
+            published,
           ),
         );
       }
     }
     const srcs = ctx.sources.filter((s) => poolPlace(s.key, components).component === comp);
     if (srcs.length > 0) {
-      files.push(...await sourcesIndex(`${comp}/source/Sources`, srcs, ctx.hashes));
+      files.push(...await sourcesIndex(`${comp}/source/Sources`, srcs, ctx.hashes, published));
     }
   }
 
@@ -132,6 +149,7 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
   const restoreFor = async (key: string): Promise<Restore> =>
     byKey.has(key) ? { kind: "bytes", data: await readAll(ctx.storage, key) } : { kind: "remove" };
   for (const f of files) {
+    if (f.reused) continue; // published as is, by-hash copies included
     const dir = base + f.key.slice(0, f.key.lastIndexOf("/") + 1);
     for (const [hash, name] of [["sha256", "SHA256"], ["sha512", "SHA512"]] as const) {
       const key = `${dir}by-hash/${name}/${f.checksums[hash]}`;

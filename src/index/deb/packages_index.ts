@@ -7,7 +7,8 @@
  * @module
  */
 import type { DebPackage, DebSource } from "../../record/deb_package.ts";
-import type { HashName } from "../../record/checksums.ts";
+import type { Checksums, HashName } from "../../record/checksums.ts";
+import { MultiHasher } from "../../reader/hashing.ts";
 import { type Compression, compressionSuffix, encodeIndex } from "../compress.ts";
 import type { IndexFile } from "../index_file.ts";
 import { packagesParagraph, sourcesParagraph } from "./paragraphs.ts";
@@ -63,11 +64,35 @@ function* sourceChunks(sources: readonly DebSource[], hashes: readonly HashName[
   }
 }
 
+/** The published checksums of an index path, when the file and its by-hash copies are there. */
+export type Published = (path: string) => Checksums | undefined;
+
 async function encodeAll(
   base: string,
-  chunks: Iterable<string>,
+  chunks: () => Iterable<string>,
+  published?: Published,
 ): Promise<IndexFile[]> {
-  const { open, outputs } = await encodeIndex(chunks, FORMATS, RELEASE_HASHES);
+  // Unchanged content (the common case of a run adding one package elsewhere) is hashed, not
+  // re-encoded: xz of a large Packages costs far more than formatting it twice.
+  if (published) {
+    const hasher = new MultiHasher(RELEASE_HASHES);
+    const encoder = new TextEncoder();
+    for (const chunk of chunks()) hasher.update(encoder.encode(chunk));
+    const open = hasher.digest();
+    const same = published(base);
+    const forms = FORMATS.map((f) => [f, published(base + compressionSuffix[f])] as const);
+    if (same?.sha256 === open.sha256 && same?.size === open.size && forms.every(([, c]) => c)) {
+      return forms.map(([format, checksums]) => ({
+        key: base + compressionSuffix[format],
+        data: new Uint8Array(0),
+        checksums: checksums!,
+        open,
+        contentType: contentTypes[format],
+        reused: true,
+      }));
+    }
+  }
+  const { open, outputs } = await encodeIndex(chunks(), FORMATS, RELEASE_HASHES);
   return [...outputs].map(([format, enc]) => ({
     key: base + compressionSuffix[format],
     data: enc.data,
@@ -82,8 +107,10 @@ export function packagesIndex(
   key: string,
   packages: readonly DebPackage[],
   hashes: readonly HashName[],
+  published?: Published,
 ): Promise<IndexFile[]> {
-  return encodeAll(key, packageChunks([...packages].sort(comparePackages), hashes));
+  const sorted = [...packages].sort(comparePackages);
+  return encodeAll(key, () => packageChunks(sorted, hashes), published);
 }
 
 /** Sources{,.gz,.xz} for one component. */
@@ -91,6 +118,8 @@ export function sourcesIndex(
   key: string,
   sources: readonly DebSource[],
   hashes: readonly HashName[],
+  published?: Published,
 ): Promise<IndexFile[]> {
-  return encodeAll(key, sourceChunks([...sources].sort(compareSources), hashes));
+  const sorted = [...sources].sort(compareSources);
+  return encodeAll(key, () => sourceChunks(sorted, hashes), published);
 }
