@@ -10,7 +10,8 @@ import type { RpmPackage } from "../record/rpm_package.ts";
 import { compareRpmPackages } from "../record/rpm_package.ts";
 import { readRpm } from "../reader/rpm/read_rpm.ts";
 import { decompress } from "../reader/decompress.ts";
-import { readRepodata } from "../index/rpm/read_metadata.ts";
+import { compressionSuffix } from "../index/compress.ts";
+import { mergeRepodata, readRepodata } from "../index/rpm/read_metadata.ts";
 import {
   hasCompleteRepodata,
   readRepomd,
@@ -63,15 +64,27 @@ const MALFORMED = "repodata/malformed_list.txt";
 interface PublishedRpm {
   repomd?: Repomd;
   etag?: string;
+  /** Records from primary.xml, by location (file lists and changelogs not merged yet). */
   packages: Map<string, RpmPackage>;
+  /** Merges filelists and other into `packages` (needed only when something is rewritten). */
+  complete: () => Promise<void>;
 }
+
+const xzHook = {
+  decompress: (s: ReadableStream<Uint8Array>, format: "xz" | "bzip2") =>
+    decompress(s, format === "xz" ? "xz" : "none", {
+      key: REPOMD,
+      name: format,
+      maxOutput: 8 * 2 ** 30,
+    }),
+};
 
 async function readPublished(
   storage: Storage,
   byKey: ReadonlyMap<string, ObjectInfo>,
   events: RunEvents,
 ): Promise<PublishedRpm> {
-  const out: PublishedRpm = { packages: new Map() };
+  const out: PublishedRpm = { packages: new Map(), complete: () => Promise.resolve() };
   if (!byKey.has(REPOMD)) return out;
   out.etag = byKey.get(REPOMD)!.etag;
   out.repomd = readRepomd(new TextDecoder().decode(await readAll(storage, REPOMD)), {
@@ -91,18 +104,14 @@ async function readPublished(
   };
   const primary = await open("primary");
   if (!primary) return out;
-  const packages = await readRepodata(
-    { primary, filelists: await open("filelists"), other: await open("other") },
-    {
-      decompress: (s, format) =>
-        decompress(s, format === "xz" ? "xz" : "none", {
-          key: REPOMD,
-          name: format,
-          maxOutput: 8 * 2 ** 30,
-        }),
-    },
-  );
+  const packages = await readRepodata({ primary }, xzHook);
   for (const p of packages) out.packages.set(p.location.href, p);
+  out.complete = async () => {
+    await mergeRepodata(packages, {
+      filelists: await open("filelists"),
+      other: await open("other"),
+    }, xzHook);
+  };
   return out;
 }
 
@@ -146,19 +155,36 @@ export async function updateRpmRepository(
   packages.sort(compareRpmPackages);
   summary.packages = packages.length;
 
-  // Metadata files: content-addressed, so an unchanged package set gives the same names.
+  // Nothing new, changed or gone, and the published state is what this run would write:
+  // decided from primary alone, before reading filelists/other or encoding anything.
   const compression = options.compression ?? "gzip";
+  const old = published.repomd ? splitRecords(published.repomd.records) : undefined;
+  const malformedOk = summary.malformed.length === 0 && !byKey.has(MALFORMED);
+  const signedOk = options.signer ? byKey.has(REPOMD + ".asc") : !byKey.has(REPOMD + ".asc");
+  const keyFile = await publicKeyFile(storage, byKey, options.signer, options.publicKeyName);
+  const sameFiles = old?.produced.length === 3 &&
+    old.produced.every((r) =>
+      r.location.href.endsWith(`.xml${compressionSuffix[compression]}`) &&
+      byKey.has(r.location.href)
+    );
+  if (
+    old && sameFiles && toRead.length === 0 && summary.removedKeys.length === 0 && malformedOk &&
+    signedOk && !keyFile && old.derived.length === 0
+  ) {
+    summary.upToDate = true;
+    events.info(`${options.path}: up to date (${summary.packages} packages)`);
+    return summary;
+  }
+  await published.complete();
+
+  // Metadata files: content-addressed, so an unchanged package set gives the same names.
   const files = [];
   for (const type of ["primary", "filelists", "other"] as const) {
     files.push(await writeMetadataFile(type, packages, { compression }));
   }
   const date = options.date ?? new Date();
   const timestamp = Math.floor(date.getTime() / 1000);
-  const old = published.repomd ? splitRecords(published.repomd.records) : undefined;
   const oldHrefs = new Set(old?.produced.map((r) => r.location.href));
-  const malformedOk = summary.malformed.length === 0 && !byKey.has(MALFORMED);
-  const signedOk = options.signer ? byKey.has(REPOMD + ".asc") : !byKey.has(REPOMD + ".asc");
-  const keyFile = await publicKeyFile(storage, byKey, options.signer, options.publicKeyName);
   if (
     old && files.every((f) => oldHrefs.has(f.key)) && malformedOk && signedOk && !keyFile &&
     old.derived.length === 0

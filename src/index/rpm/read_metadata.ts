@@ -583,6 +583,25 @@ export async function readRepodata(
     if (list) list.push(pkg);
     else byId.set(pkg.pkgid, [pkg]);
   }
+  await mergeRepodata(packages, files, options);
+  return packages;
+}
+
+/**
+ * Merges the full file lists (filelists) and changelogs (other) into records read from primary,
+ * by pkgid (the n-th entry of an id goes to the n-th package with it).
+ */
+export async function mergeRepodata(
+  packages: readonly RpmPackage[],
+  files: Omit<RepodataStreams, "primary">,
+  options: Omit<ReadMetadataOptions, "key"> = {},
+): Promise<void> {
+  const byId = new Map<string, RpmPackage[]>();
+  for (const pkg of packages) {
+    const list = byId.get(pkg.pkgid);
+    if (list) list.push(pkg);
+    else byId.set(pkg.pkgid, [pkg]);
+  }
   const take = (pos: Map<string, number>, id: string) => {
     const i = pos.get(id) ?? 0;
     pos.set(id, i + 1);
@@ -603,5 +622,4 @@ export async function readRepodata(
       if (pkg) pkg.changelogs = entry.changelogs;
     }
   }
-  return packages;
 }
