@@ -136,9 +136,7 @@ class PoolWorker {
   #waiters: (() => void)[] = [];
 
   constructor(pool: HashPool) {
-    this.worker = new Worker(new URL("./hash_worker.ts", import.meta.url).href, {
-      type: "module",
-    });
+    this.worker = new Worker(WORKER_URL.href, { type: "module" });
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => {
       const m = e.data;
       if (m.t === "ready") {
@@ -181,6 +179,22 @@ class PoolWorker {
   }
 }
 
+const WORKER_URL = new URL("./hash_worker.ts", import.meta.url);
+
+/**
+ * False when the worker module is a local file that is not there (mkrepo bundled into one
+ * file): hashing then stays on the calling thread, without Deno printing the failed load.
+ * (`deno compile` embeds the module with `--include`; remote URLs are assumed present.)
+ */
+function workerModulePresent(): boolean {
+  if (WORKER_URL.protocol !== "file:") return true;
+  try {
+    return Deno.statSync(WORKER_URL).isFile;
+  } catch {
+    return false;
+  }
+}
+
 class HashPool {
   #workers: PoolWorker[] = [];
   #active = 0;
@@ -200,6 +214,9 @@ class HashPool {
     if (this.#idleTimer !== undefined) {
       clearTimeout(this.#idleTimer);
       this.#idleTimer = undefined;
+    }
+    if (this.#active >= 2 && this.#workers.length === 0 && !this.#broken && workerCount > 0) {
+      if (!workerModulePresent()) this.#broken = true;
     }
     if (this.#active >= 2 && this.#workers.length === 0 && !this.#broken && workerCount > 0) {
       try {
