@@ -6,11 +6,12 @@
  * the same.
  * @module
  */
-import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
+import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import type { HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
 import { poolPlace } from "../plan/pool_path.ts";
+import { planMalformedList, restoreFor as restoreOf } from "./publish_steps.ts";
 import { packagesIndex, sourcesIndex } from "../index/deb/packages_index.ts";
 import type { PublishedDeb } from "../index/deb/read_packages.ts";
 import {
@@ -25,7 +26,6 @@ import {
   CACHE_IMMUTABLE,
   CACHE_INDEX,
   type PublishPlan,
-  type Restore,
 } from "../publish/publisher.ts";
 import type { Signer } from "../sign/signer.ts";
 
@@ -146,8 +146,7 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
   }
 
   // Content-addressed copies first (skipping those already there), then the indexes.
-  const restoreFor = async (key: string): Promise<Restore> =>
-    byKey.has(key) ? { kind: "bytes", data: await readAll(ctx.storage, key) } : { kind: "remove" };
+  const restoreFor = (key: string) => restoreOf(ctx.storage, byKey, key);
   for (const f of files) {
     if (f.reused) continue; // published as is, by-hash copies included
     const dir = base + f.key.slice(0, f.key.lastIndexOf("/") + 1);
@@ -177,15 +176,7 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
     });
   }
   const text = "text/plain; charset=utf-8";
-  if (ctx.malformed.length > 0) {
-    plan.indexes.push({
-      key: malformedKey,
-      data: ctx.malformed.join("\n") + "\n",
-      contentType: text,
-      cacheControl: CACHE_INDEX,
-      restore: await restoreFor(malformedKey),
-    });
-  } else if (byKey.has(malformedKey)) plan.remove.push(malformedKey);
+  await planMalformedList(plan, malformedKey, ctx.malformed, ctx.storage, byKey);
 
   // Entry points: InRelease first (apt prefers it), then Release and Release.gpg.
   const entry = async (name: string, data: string, contentType = text) => {

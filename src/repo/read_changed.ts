@@ -109,14 +109,3 @@ export async function readChanged<T>(
   summary.removed = summary.removedKeys.length;
   return { records, malformed };
 }
-
-/** Reports one publish step: with --dry-run as the plan (always shown), else as a detail. */
-export function reportWrite(
-  events: RunEvents,
-  key: string,
-  action: "write" | "remove",
-  dryRun = false,
-): void {
-  if (dryRun) events.info(`would ${action} ${key}`);
-  else events.detail(`${action === "write" ? "Writing" : "Removing"}: ${key}`);
-}

@@ -9,13 +9,14 @@ import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import type { HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
 import { debFileKind, poolPlace } from "../plan/pool_path.ts";
-import { newSummary, type ReadCache, readChanged, reportWrite } from "./read_changed.ts";
+import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
+import { publishRun } from "./publish_steps.ts";
 import { publicKeyFile } from "./public_key.ts";
 import { readDeb } from "../reader/deb/read_deb.ts";
 import { readDsc } from "../reader/deb/read_dsc.ts";
 import { hashStream } from "../reader/hashing.ts";
 import { readPublishedDeb } from "../index/deb/read_packages.ts";
-import { publish, type PublishPlan } from "../publish/publisher.ts";
+import type { PublishPlan } from "../publish/publisher.ts";
 import { planDist } from "./deb_dist.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
@@ -161,7 +162,8 @@ export async function updateDebRepository(
     return summary;
   }
   const condition = entryConditions[0];
-  const result = await publish(storage, plan, {
+  const result = await publishRun(storage, plan, {
+    events,
     dryRun: options.dryRun,
     publicRead: options.publicRead,
     // apt revalidates InRelease with If-Modified-Since: the publisher keeps its Last-Modified
@@ -169,12 +171,6 @@ export async function updateDebRepository(
     condition: condition
       ? { etag: condition.etag, mtime: byKey.get(condition.key)?.mtime, distinctSecond: true }
       : undefined,
-    onWrite: (key, action) => reportWrite(events, key, action, options.dryRun),
-    onCleanupError: (key, err) =>
-      events.warn(
-        `could not remove ${storage.describe(key)}, which the repository no longer uses ` +
-          `(the next run removes it): ${err instanceof Error ? err.message : String(err)}`,
-      ),
   });
   summary.written = result.written;
   summary.deleted = result.removed;

@@ -25,17 +25,11 @@ import {
   metadataRecord,
   writeMetadataFile,
 } from "../index/rpm/metadata_file.ts";
-import {
-  CACHE_ENTRY,
-  CACHE_IMMUTABLE,
-  CACHE_INDEX,
-  publish,
-  type PublishPlan,
-  type Restore,
-} from "../publish/publisher.ts";
+import { CACHE_ENTRY, CACHE_IMMUTABLE, type PublishPlan } from "../publish/publisher.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
-import { newSummary, type ReadCache, readChanged, reportWrite } from "./read_changed.ts";
+import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
+import { planMalformedList, publishRun, restoreFor } from "./publish_steps.ts";
 import { publicKeyFile } from "./public_key.ts";
 
 /** Options of an RPM update. */
@@ -205,8 +199,6 @@ export async function updateRpmRepository(
     extras: published.repomd?.extras,
   });
 
-  const restoreFor = async (key: string): Promise<Restore> =>
-    byKey.has(key) ? { kind: "bytes", data: await readAll(storage, key) } : { kind: "remove" };
   const plan: PublishPlan = { content: [], indexes: [], entryPoints: [], remove: [] };
   for (const f of files) {
     if (!byKey.has(f.key)) {
@@ -218,23 +210,14 @@ export async function updateRpmRepository(
       });
     }
   }
-  const text = "text/plain; charset=utf-8";
-  if (summary.malformed.length > 0) {
-    plan.indexes.push({
-      key: MALFORMED,
-      data: summary.malformed.join("\n") + "\n",
-      contentType: text,
-      cacheControl: CACHE_INDEX,
-      restore: await restoreFor(MALFORMED),
-    });
-  } else if (byKey.has(MALFORMED)) plan.remove.push(MALFORMED);
+  await planMalformedList(plan, MALFORMED, summary.malformed, storage, byKey);
   if (keyFile) plan.indexes.push(keyFile);
   plan.entryPoints.push({
     key: REPOMD,
     data: repomd,
     contentType: "application/xml",
     cacheControl: CACHE_ENTRY,
-    restore: await restoreFor(REPOMD),
+    restore: await restoreFor(storage, byKey, REPOMD),
   });
   if (options.signer) {
     plan.entryPoints.push({
@@ -242,7 +225,7 @@ export async function updateRpmRepository(
       data: await options.signer.detachSign(repomd),
       contentType: "application/pgp-signature",
       cacheControl: CACHE_ENTRY,
-      restore: await restoreFor(REPOMD + ".asc"),
+      restore: await restoreFor(storage, byKey, REPOMD + ".asc"),
     });
   } else if (byKey.has(REPOMD + ".asc")) plan.remove.push(REPOMD + ".asc");
 
@@ -254,16 +237,11 @@ export async function updateRpmRepository(
     if (/^repodata\/[0-9a-f]{32,128}-[^/]+$/.test(key) && !keep.has(key)) plan.remove.push(key);
   }
 
-  const result = await publish(storage, plan, {
+  const result = await publishRun(storage, plan, {
+    events,
     dryRun: options.dryRun,
     publicRead: options.publicRead,
     condition: { etag: published.etag },
-    onWrite: (key, action) => reportWrite(events, key, action, options.dryRun),
-    onCleanupError: (key, err) =>
-      events.warn(
-        `could not remove ${storage.describe(key)}, which the repository no longer uses ` +
-          `(the next run removes it): ${err instanceof Error ? err.message : String(err)}`,
-      ),
   });
   summary.written = result.written;
   summary.deleted = result.removed;
