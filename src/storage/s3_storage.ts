@@ -21,7 +21,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { MkrepoError } from "../errors.ts";
 import { withRetry } from "./retry.ts";
 import { isInvalidRange, isNotFound, s3Error, type S3Op, type WriteContext } from "./s3_errors.ts";
-import { emptyStream, type RangeAnswer, rangedRead } from "./s3_ranged_read.ts";
+import { emptyStream, type RangeAnswer, rangedRead, ReadBudget } from "./s3_ranged_read.ts";
 import type {
   ObjectInfo,
   ReadRange,
@@ -55,6 +55,12 @@ export interface S3StorageOptions {
   concurrency?: number;
   /** Bytes per ranged read part and per multipart upload part (default 8 MiB). */
   partSize?: number;
+  /**
+   * Bytes all reads together may hold fetched or in flight ahead of their readers (default
+   * 64 MiB). Each read still gets the part its reader needs next, so it may be exceeded by at
+   * most one part per open read.
+   */
+  readBudget?: number;
   /** Attempts per request, the first included (default 4). */
   retryAttempts?: number;
   /** First backoff cap in ms (default 100). */
@@ -77,6 +83,7 @@ export class S3Storage implements Storage {
   #options: S3StorageOptions;
   #partSize: number;
   #concurrency: number;
+  #readBudget: ReadBudget;
 
   constructor(options: S3StorageOptions) {
     if ((options.accessKeyId === undefined) !== (options.secretAccessKey === undefined)) {
@@ -92,6 +99,7 @@ export class S3Storage implements Storage {
     this.#endpoint = options.endpoint;
     this.#partSize = Math.max(64 * 1024, options.partSize ?? 8 * MiB);
     this.#concurrency = Math.max(1, options.concurrency ?? 4);
+    this.#readBudget = new ReadBudget(Math.max(0, options.readBudget ?? 64 * MiB));
     this.#client = new S3Client(clientConfig(options));
   }
 
@@ -99,6 +107,12 @@ export class S3Storage implements Storage {
   #fullKey(key: string): string {
     const rel = key.replace(/^\/+/, "");
     return this.#prefix === "" ? rel : `${this.#prefix}/${rel}`;
+  }
+
+  /** The read budget: its limit, the bytes taken now and the most taken at once (for tests). */
+  get readAhead(): { limit: number; used: number; peak: number } {
+    const b = this.#readBudget;
+    return { limit: b.limit, used: b.used, peak: b.peak };
   }
 
   describe(key: string): string {
@@ -173,6 +187,7 @@ export class S3Storage implements Storage {
         fail: (err) => this.#fail(err, key, "read"),
         partSize: this.#partSize,
         concurrency: this.#concurrency,
+        budget: this.#readBudget,
         ...this.#retryOptions(),
       });
     } catch (err) {
