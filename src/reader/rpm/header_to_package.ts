@@ -16,7 +16,7 @@ import { MkrepoError } from "../../errors.ts";
 import type { RpmChangelogEntry, RpmFile, RpmPackage } from "../../record/rpm_package.ts";
 import { readDependencies } from "./dependencies.ts";
 import type { TagMap } from "./header.ts";
-import { decodeHeaderText, hasControlCharacter } from "./header_text.ts";
+import { decodeCheckedHeaderText, hasControlCharacter } from "./header_text.ts";
 import { FileFlag, S_IFDIR, S_IFMT, SigTag, Tag, TagType } from "./tags.ts";
 
 /** What is known about the file besides its headers. */
@@ -58,10 +58,18 @@ class Converter {
 
   text(bytes: Uint8Array | undefined, field: string): string {
     if (!bytes) return "";
-    if (hasControlCharacter(bytes)) {
-      throw this.fail(`${field} contains a control character not allowed in XML`);
-    }
-    return decodeHeaderText(bytes);
+    const text = decodeCheckedHeaderText(bytes);
+    if (text === undefined) throw this.controlCharacter(field);
+    return text;
+  }
+
+  /** The control-character check of `text` alone, for bytes decoded elsewhere. */
+  check(bytes: Uint8Array, field: string): void {
+    if (hasControlCharacter(bytes)) throw this.controlCharacter(field);
+  }
+
+  controlCharacter(field: string): MkrepoError {
+    return this.fail(`${field} contains a control character not allowed in XML`);
   }
 
   string(tag: number, field: string): string {
@@ -174,7 +182,7 @@ export function headerToPackage(
   const c = new Converter(tags, file.key);
   const h = tags.header;
   const href = file.href ?? file.key;
-  c.text(new TextEncoder().encode(href), "the location");
+  c.check(new TextEncoder().encode(href), "the location");
   const { files, dirnames } = c.files();
   const heuristicSource = !h.has(Tag.SOURCERPM) && !h.has(Tag.SOURCEPACKAGE) &&
     dirnames?.length === 1 && dirnames[0].length === 0;
@@ -215,7 +223,7 @@ export function headerToPackage(
       headerRange: { ...file.headerRange },
       ...readDependencies(h, {
         files: new Set(files.map((f) => f.path)),
-        check: (bytes, field) => c.text(bytes, field),
+        check: (bytes, field) => c.check(bytes, field),
       }),
       files,
     },
