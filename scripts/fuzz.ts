@@ -16,6 +16,7 @@
  * seed and its index: `--seed S --case I` replays exactly one.
  * @module
  */
+import { concatBytes } from "../src/util/bytes.ts";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -122,17 +123,7 @@ function buildAr(members: { name: string; data: Uint8Array }[]): Uint8Array {
     parts.push(ascii(header), m.data);
     if (m.data.length & 1) parts.push(ascii("\n"));
   }
-  return concat(parts);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Offsets of the 512-byte headers of a tar archive. */
@@ -267,7 +258,11 @@ const GENERIC: Record<string, Mutation> = {
     const len = 1 + rng.int(Math.min(4096, f.data.length - at));
     const part = f.data.subarray(at, at + len);
     const times = 1 + rng.int(8);
-    const out = concat([f.data.subarray(0, at), ...Array(times).fill(part), f.data.subarray(at)]);
+    const out = concatBytes([
+      f.data.subarray(0, at),
+      ...Array(times).fill(part),
+      f.data.subarray(at),
+    ]);
     return [`repeat ${at}+${len} x${times}`, out];
   },
   none(f) {

@@ -6,6 +6,7 @@
  * without a prebuilt addon), xz output is skipped with a warning and gzip still works.
  * @module
  */
+import { concatBytes } from "../util/bytes.ts";
 import { createGzip, createZstdCompress } from "node:zlib";
 import type { Transform } from "node:stream";
 import { hashBytes, MultiHasher } from "../reader/hashing.ts";
@@ -82,22 +83,9 @@ function zlibCollector(
     end: async () => {
       stream.end();
       await ended;
-      return concat(chunks);
+      return concatBytes(chunks);
     },
   };
-}
-
-/** Concatenates byte chunks. */
-export function concat(chunks: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const c of chunks) size += c.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /**
@@ -127,7 +115,7 @@ export async function encodeIndex(
 
   const open = openHasher.digest();
   const outputs = new Map<Compression, Encoded>();
-  const openData = keepOpen ? concat(openChunks) : new Uint8Array(0);
+  const openData = keepOpen ? concatBytes(openChunks) : new Uint8Array(0);
   for (const format of formats) {
     let data: Uint8Array | undefined;
     if (format === "none") data = openData;

@@ -4,6 +4,7 @@
  * Keys are relative, "/"-separated paths inside the repository root ("pool/main/h/hello.deb").
  * @module
  */
+import { concatBytes } from "../util/bytes.ts";
 
 /** One object of a listing. */
 export interface ObjectInfo {
@@ -66,19 +67,7 @@ export interface Storage {
 /** Reads a whole (small) object into memory. Use only for indexes, never packages. */
 export async function readAll(storage: Storage, key: string): Promise<Uint8Array> {
   const stream = await storage.read(key);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk);
-    size += chunk.length;
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(await Array.fromAsync(stream));
 }
 
 /** Reads a whole (small) object as UTF-8 text, or undefined when absent. */

@@ -6,6 +6,7 @@
  * SHA512) must be computed from those files by the caller if the index needs it.
  * @module
  */
+import { concatBytes } from "../../util/bytes.ts";
 import { MkrepoError } from "../../errors.ts";
 import type { HashName } from "../../record/checksums.ts";
 import type { DebSource } from "../../record/deb_package.ts";
@@ -93,7 +94,7 @@ export async function readDsc(
   }
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(concat(chunks, hasher.size));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(concatBytes(chunks));
   } catch (cause) {
     throw new MkrepoError({ code: "malformed-package", key, reason: "not valid UTF-8", cause });
   }
@@ -138,15 +139,4 @@ function dscSource(
   };
   if (options.etag !== undefined) source.etag = options.etag;
   return source;
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }

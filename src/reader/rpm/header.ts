@@ -20,8 +20,6 @@ const LEAD_MAGIC = [0xed, 0xab, 0xee, 0xdb];
 const HEADER_MAGIC = [0x8e, 0xad, 0xe8, 0x01];
 /** rpm's RPMSIGTYPE_HEADERSIG: the only signature type rpm accepts. */
 const SIGTYPE_HEADERSIG = 5;
-/** Reads at most this many bytes per await when a header is large (keeps copying linear). */
-const PIECE = 1 << 20;
 
 /** Caps on header sizes, as rpm's hdrblobRead. */
 export const headerLimits = {
@@ -187,22 +185,6 @@ export async function readLead(reader: ByteReader): Promise<RpmLead> {
   return { major, minor: lead[5], type: view.getUint16(6) };
 }
 
-/** Reads n bytes; large n in 1 MiB pieces so the reader's buffer merging stays linear. */
-async function readBlock(reader: ByteReader, n: number, what: string): Promise<Uint8Array> {
-  if (n <= PIECE) return await reader.readExact(n, what);
-  const pieces: Uint8Array[] = [];
-  for (let left = n; left > 0; left -= PIECE) {
-    pieces.push(await reader.readExact(Math.min(left, PIECE), what));
-  }
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** A header read from the stream, with its byte range in the file. */
 export interface ReadHeader {
   tags: TagMap;
@@ -245,7 +227,7 @@ export async function readHeader(
       `${what} claims ${dl} bytes of data (limit ${limits.maxData})`,
     );
   }
-  const block = await readBlock(reader, il * 16 + dl, what);
+  const block = await reader.readExact(il * 16 + dl, what);
   const bview = new DataView(block.buffer, block.byteOffset, block.byteLength);
   const dataStart = start + 16 + il * 16;
   const entries = new Map<number, IndexEntry>();

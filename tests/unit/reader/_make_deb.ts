@@ -3,20 +3,13 @@
  * each structural defect can be made on purpose (hostile sizes, bad checksums, odd names).
  * @module
  */
+import { concatBytes } from "../../../src/util/bytes.ts";
 import { gzipSync, zstdCompressSync } from "node:zlib";
 
 const encoder = new TextEncoder();
 
 /** Concatenates byte arrays. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
+export const concat = concatBytes;
 
 function pad(text: string, width: number): string {
   return text.length >= width ? text.slice(0, width) : text + " ".repeat(width - text.length);

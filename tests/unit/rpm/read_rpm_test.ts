@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { concatBytes } from "../../../src/util/bytes.ts";
 import { MkrepoError } from "../../../src/errors.ts";
 import { readRpm } from "../../../src/reader/rpm/read_rpm.ts";
 import { rpmNevra } from "../../../src/record/rpm_package.ts";
@@ -97,7 +98,7 @@ Deno.test("readRpm() rejects every bad fixture with a MkrepoError naming the key
 });
 
 Deno.test("readRpm() rejects a header claiming 4 billion index entries without reading on", async () => {
-  const source = endless(concat([encodeLead("hostile"), intro(0xffffffff, 16)]));
+  const source = endless(concatBytes([encodeLead("hostile"), intro(0xffffffff, 16)]));
   await assert.rejects(
     readRpm(source.stream, { key: "Packages/hostile.rpm", mtime: 0 }),
     (e) =>
@@ -108,8 +109,8 @@ Deno.test("readRpm() rejects a header claiming 4 billion index entries without r
 });
 
 Deno.test("readRpm() rejects a main header claiming more than 256 MiB of data up front", async () => {
-  const sig = concat([intro(1, 16), new Uint8Array(32)]);
-  const source = endless(concat([encodeLead("hostile"), sig, intro(1, 0x10000000)]));
+  const sig = concatBytes([intro(1, 16), new Uint8Array(32)]);
+  const source = endless(concatBytes([encodeLead("hostile"), sig, intro(1, 0x10000000)]));
   await assert.rejects(
     readRpm(source.stream, { key: "big.rpm", mtime: 0 }),
     (e) => e instanceof MkrepoError && e.key === "big.rpm" && /bytes of data/.test(e.reason),
@@ -118,7 +119,7 @@ Deno.test("readRpm() rejects a main header claiming more than 256 MiB of data up
 });
 
 Deno.test("readRpm() rejects a signature header with more entries than rpm allows", async () => {
-  const source = endless(concat([encodeLead("hostile"), intro(33, 16)]));
+  const source = endless(concatBytes([encodeLead("hostile"), intro(33, 16)]));
   await assert.rejects(
     readRpm(source.stream, { key: "sig.rpm", mtime: 0 }),
     (e) => e instanceof MkrepoError && /signature header claims 33 index entries/.test(e.reason),
@@ -147,13 +148,3 @@ Deno.test("readRpm() reads the same package from any chunking of the stream", as
   const chunked = await readRpm(ReadableStream.from(pieces), { key: "c.rpm", mtime: 0 });
   assert.deepEqual(chunked, whole);
 });
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -5,6 +5,7 @@
  * itself and createrepo_c can read too. Not a general rpm writer.
  * @module
  */
+import { concatBytes } from "../../../src/util/bytes.ts";
 import { TagType } from "../../../src/reader/rpm/tags.ts";
 
 /** A value for one tag. Strings may be given as raw bytes (e.g. invalid UTF-8). */
@@ -126,13 +127,7 @@ export function buildRpm(options: BuildRpmOptions): Uint8Array {
   ], 62);
   const pad = (8 - (sig.length % 8)) % 8;
   const parts = [encodeLead("crafted", options.source), sig, new Uint8Array(pad), header, payload];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Shorthands for tag values. */
