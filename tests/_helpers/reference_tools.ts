@@ -295,39 +295,16 @@ export async function createGpgKey(
       await killGpgAgent(home);
       await rm(home, { recursive: true, force: true });
     };
+    const sign = async (mode: string[], input: string, output: string) => {
+      const args = [...base, "-u", fpr, "--digest-algo", "SHA256", ...mode, "-o", output, input];
+      await runChecked(gpg, args, { env });
+    };
     return {
       home,
       fingerprint: fpr,
       publicKeyPath,
-      async clearsign(input, output) {
-        await runChecked(gpg, [
-          ...base,
-          "-u",
-          fpr,
-          "--digest-algo",
-          "SHA256",
-          "--clearsign",
-          "-o",
-          output,
-          input,
-        ], {
-          env,
-        });
-      },
-      async detachSign(input, output) {
-        await runChecked(gpg, [
-          ...base,
-          "-u",
-          fpr,
-          "--digest-algo",
-          "SHA256",
-          "--armor",
-          "--detach-sign",
-          "-o",
-          output,
-          input,
-        ], { env });
-      },
+      clearsign: (input, output) => sign(["--clearsign"], input, output),
+      detachSign: (input, output) => sign(["--armor", "--detach-sign"], input, output),
       dispose,
       [Symbol.asyncDispose]: dispose,
     };

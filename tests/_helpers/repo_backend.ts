@@ -7,7 +7,8 @@
 import { type MotoRequest, MotoServer } from "./moto.ts";
 import { createS3Storage } from "../../src/storage/s3_storage.ts";
 import { createFsStorage } from "../../src/storage/fs_storage.ts";
-import { readTextIfExists, type Storage } from "../../src/storage/storage.ts";
+import { readAll, readTextIfExists, type Storage } from "../../src/storage/storage.ts";
+import { gunzipSync } from "node:zlib";
 
 /** A repository location for a test. */
 export interface RepoBackend {
@@ -118,4 +119,17 @@ async function allowPublicRead(endpoint: string, bucket: string): Promise<void> 
   });
   await res.body?.cancel();
   if (!res.ok) throw new Error(`cannot set the bucket policy of ${bucket}: ${res.status}`);
+}
+
+/** Package keys the published index names (dist "all" for deb), sorted. */
+export async function indexedKeys(storage: Storage, kind: "deb" | "rpm"): Promise<string[]> {
+  const text = async (key: string) => new TextDecoder().decode(await readAll(storage, key));
+  if (kind === "deb") {
+    const packages = await text("dists/all/main/binary-amd64/Packages");
+    return [...packages.matchAll(/^Filename: (.+)$/gm)].map((m) => m[1]).sort();
+  }
+  const repomd = await text("repodata/repomd.xml");
+  const href = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)![1];
+  const primary = new TextDecoder().decode(gunzipSync(await readAll(storage, href)));
+  return [...primary.matchAll(/<location href="([^"]+)"/g)].map((m) => m[1]).sort();
 }

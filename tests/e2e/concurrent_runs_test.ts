@@ -6,9 +6,8 @@
  * that publishes between another run's InRelease and Release writes.
  */
 import assert from "node:assert/strict";
-import { gunzipSync } from "node:zlib";
 import { fixture } from "../_helpers/fixtures.ts";
-import { type RepoBackend, withBackend } from "../_helpers/repo_backend.ts";
+import { indexedKeys, type RepoBackend, withBackend } from "../_helpers/repo_backend.ts";
 import { runCli } from "../_helpers/run_cli.ts";
 import { generateKey } from "../../src/sign/keygen.ts";
 import { createSigner } from "../../src/sign/signer.ts";
@@ -16,7 +15,7 @@ import { verifyRepository } from "../../src/repo/verify.ts";
 import { updateRepository } from "../../src/repo/update.ts";
 import { silentEvents } from "../../src/repo/run_types.ts";
 import { createFsStorage } from "../../src/storage/fs_storage.ts";
-import { readAll, type Storage } from "../../src/storage/storage.ts";
+import type { Storage } from "../../src/storage/storage.ts";
 
 /** Backend, kind and rounds raced (RPM on local disk only, to keep the suite fast). */
 const CONFIGS = [["fs", "deb", 20], ["s3", "deb", 20], ["fs", "rpm", 20]] as const;
@@ -50,19 +49,6 @@ const KINDS: Record<"deb" | "rpm", Kind> = {
     ) => [`Packages/r${round}${who}/tour-4-6.noarch.rpm`, "rpm/tour-4-6.noarch.rpm"],
   },
 };
-
-/** Package keys the published index names. */
-async function indexedKeys(storage: Storage, kind: "deb" | "rpm"): Promise<string[]> {
-  const text = async (key: string) => new TextDecoder().decode(await readAll(storage, key));
-  if (kind === "deb") {
-    const packages = await text("dists/all/main/binary-amd64/Packages");
-    return [...packages.matchAll(/^Filename: (.+)$/gm)].map((m) => m[1]).sort();
-  }
-  const repomd = await text("repodata/repomd.xml");
-  const href = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)![1];
-  const primary = new TextDecoder().decode(gunzipSync(await readAll(storage, href)));
-  return [...primary.matchAll(/<location href="([^"]+)"/g)].map((m) => m[1]).sort();
-}
 
 async function verified(storage: Storage, what: string): Promise<void> {
   const report = await verifyRepository(storage, "test", { publicKey: KEY.publicKeyArmored });

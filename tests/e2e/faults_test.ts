@@ -13,8 +13,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { fixture } from "../_helpers/fixtures.ts";
+import { indexedKeys } from "../_helpers/repo_backend.ts";
 import { type SpyStorage, spyStorage, transientError } from "../_helpers/spy_storage.ts";
 import { MotoServer } from "../_helpers/moto.ts";
 import { updateRepository } from "../../src/repo/update.ts";
@@ -120,19 +120,6 @@ async function restore(
       await setTime?.(key, mtime);
     }
   }
-}
-
-/** The package keys the published index names. */
-async function indexedKeys(storage: Storage, kind: "deb" | "rpm"): Promise<string[]> {
-  const text = (key: string) => readAll(storage, key).then((b) => new TextDecoder().decode(b));
-  if (kind === "deb") {
-    const packages = await text("dists/all/main/binary-amd64/Packages");
-    return [...packages.matchAll(/^Filename: (.+)$/gm)].map((m) => m[1]).sort();
-  }
-  const repomd = await text("repodata/repomd.xml");
-  const href = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)![1];
-  const primary = new TextDecoder().decode(gunzipSync(await readAll(storage, href)));
-  return [...primary.matchAll(/<location href="([^"]+)"/g)].map((m) => m[1]).sort();
 }
 
 /** What a generation looks like from outside: its entry point bytes and indexed packages. */
