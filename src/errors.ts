@@ -4,7 +4,10 @@
  * @module
  */
 
-/** Stable error codes; the CLI maps them to exit codes (usage → 2, others → 1). */
+/**
+ * Stable error codes; the CLI maps them to exit codes (usage → 2, partial-publish → 3,
+ * others → 1).
+ */
 export type ErrorCode =
   | "usage"
   | "malformed-package"
@@ -13,6 +16,8 @@ export type ErrorCode =
   | "not-found"
   | "access-denied"
   | "conflict"
+  /** A publication failed and could not be fully undone: the repository is partly new. */
+  | "partial-publish"
   | "signing"
   | "verify"
   | "internal";
@@ -41,6 +46,7 @@ const defaultAction: Record<ErrorCode, string> = {
   "not-found": "find",
   "access-denied": "access",
   "conflict": "publish",
+  "partial-publish": "publish",
   "signing": "sign",
   "verify": "verify",
   "internal": "run",

@@ -184,6 +184,16 @@ async function runVerify(opts: CliOptions): Promise<number> {
   return ok ? 0 : 1;
 }
 
+/**
+ * The exit code of a failure: 2 usage error; 3 a publication that failed and could not be
+ * undone (the repository is partly new until the next run); 1 any other failure (the published
+ * repository is left as it was).
+ */
+function exitCode(failure: unknown): number {
+  if (!(failure instanceof MkrepoError)) return 1;
+  return failure.code === "usage" ? 2 : failure.code === "partial-publish" ? 3 : 1;
+}
+
 /** Runs mkrepo with the given arguments; returns the exit code. Never exits by itself. */
 export async function main(argv: readonly string[]): Promise<number> {
   let opts: CliOptions;
@@ -224,7 +234,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         dryRun: opts.dryRun,
         repos: summaries,
         ...(failure !== undefined
-          ? { error: failure instanceof Error ? failure.message : String(failure) }
+          ? {
+            error: failure instanceof Error ? failure.message : String(failure),
+            exitCode: exitCode(failure),
+          }
           : {}),
       },
       null,
@@ -233,7 +246,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (failure !== undefined) {
     console.error(formatError(failure, { verbose: opts.verbose }));
-    return failure instanceof MkrepoError && failure.code === "usage" ? 2 : 1;
+    return exitCode(failure);
   }
   if (!opts.json && opts.command === "update") {
     for (const s of summaries) {

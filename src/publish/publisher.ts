@@ -1,12 +1,27 @@
 /**
- * Writes a new generation of metadata in an order that keeps every client consistent:
- * content-addressed files first, then the indexes at their usual names, then the entry points
- * (the first one conditionally, so a concurrent run is detected), then removal of files that
- * neither the new nor the previous generation names. If a write fails before the last entry
- * point is written, the files already replaced at their usual names are put back as they were,
- * so the published repository stays exactly the previous one — unless another run has
- * published on top meanwhile, whose files are then left alone. In dry-run mode nothing is
- * written; the plan is reported instead.
+ * Writes a new generation of metadata in an order that keeps every client consistent, and
+ * never reports a state it did not leave:
+ *
+ * 1. content-addressed files (by-hash copies, checksum-named repodata) — new names only;
+ * 2. files not tied to an entry point (the public key);
+ * 3. per unit (a Debian dist, the RPM repodata): the first entry point, conditionally (the
+ *    etag the run planned from), so a run that lost a race writes nothing a client reads;
+ *    then the unit's indexes at their usual names; then its other entry points (Release,
+ *    Release.gpg; repomd.xml.asc); then a check that the first entry point is still ours;
+ * 4. removal of files that neither the new nor the previous generation names.
+ *
+ * A conditional write refused after a lost answer is settled by reading back what is there:
+ * our own bytes mean our write went through. If a write fails before the last unit is done,
+ * what was replaced is put back (the previous repository, exactly), unless another run has
+ * published on top of a unit meanwhile (its files are then left alone). When something cannot
+ * be put back, the rollback stops where continuing would make things worse and throws a
+ * "partial-publish" error naming what is left; the next run repairs it (it checks every file
+ * and signature against its entry point before deciding that nothing needs publishing).
+ *
+ * Plain-path clients (apt with Acquire::By-Hash=no) see a short window while a unit is
+ * written: its entry point names indexes whose usual names are replaced right after. No order
+ * of separate objects avoids it; by-hash clients and dnf (checksum-named files) never see it.
+ * In dry-run mode nothing is written; the plan is reported instead.
  * @module
  */
 import { readAll, type Storage, type WriteOptions } from "../storage/storage.ts";
@@ -31,21 +46,9 @@ export interface OutputFile {
   restore?: Restore;
 }
 
-/** What a run publishes, grouped by write order. */
-export interface PublishPlan {
-  /** Content-addressed files (by-hash copies, checksum-named repodata), written first. */
-  content: OutputFile[];
-  /** Index files at their usual names. */
-  indexes: OutputFile[];
-  /** Entry points in write order; the first is written conditionally. */
-  entryPoints: OutputFile[];
-  /** Keys removed once the entry points are written. */
-  remove: string[];
-}
-
-/** Condition on the first entry point: the etag seen at the start of the run, or none. */
+/** Condition on a unit's first entry point: what the run planned from. */
 export interface EntryCondition {
-  /** Etag of the entry point when the run started; undefined when it did not exist. */
+  /** Etag of the entry point when the run listed; undefined when it did not exist. */
   etag?: string;
   /** Its modification time (ms) then, used with `distinctSecond`. */
   mtime?: number;
@@ -58,12 +61,45 @@ export interface EntryCondition {
   distinctSecond?: boolean;
 }
 
+/** The files of one entry point's generation (a Debian dist; the RPM repodata). */
+export interface PublishUnit {
+  /** The first entry point (InRelease, or Release when unsigned; repomd.xml). */
+  entry: OutputFile;
+  condition: EntryCondition;
+  /** Index files at their usual names, written once the entry point is ours. */
+  indexes: OutputFile[];
+  /** The other entry points (Release, Release.gpg; repomd.xml.asc), in write order. */
+  entryPoints: OutputFile[];
+}
+
+/** What a run publishes, grouped by write order. */
+export interface PublishPlan {
+  /** Content-addressed files (by-hash copies, checksum-named repodata), written first. */
+  content: OutputFile[];
+  /** Files at usual names that no entry point names (the public key), written next. */
+  shared: OutputFile[];
+  /** One unit per entry point, in order. */
+  units: PublishUnit[];
+  /** Keys removed once every unit is written. */
+  remove: string[];
+}
+
+/** An empty plan. */
+export function emptyPlan(): PublishPlan {
+  return { content: [], shared: [], units: [], remove: [] };
+}
+
+/** True when the plan writes or removes nothing. */
+export function isEmptyPlan(plan: PublishPlan): boolean {
+  return plan.content.length === 0 && plan.shared.length === 0 && plan.units.length === 0 &&
+    plan.remove.length === 0;
+}
+
 /** Options of publish(). */
 export interface PublishOptions {
   dryRun?: boolean;
   publicRead?: boolean;
-  condition?: EntryCondition;
-  /** Files written in parallel within one group. */
+  /** Files written in parallel within one group (default 8). */
   concurrency?: number;
   /** Called for every key written or removed (or planned, in dry-run mode). */
   onWrite?: (key: string, action: "write" | "remove") => void;
@@ -91,6 +127,24 @@ function writeOptions(f: OutputFile, options: PublishOptions): WriteOptions {
   };
 }
 
+function bytesOf(data: Uint8Array | string): Uint8Array {
+  return typeof data === "string" ? new TextEncoder().encode(data) : data;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** A unit as far as this run got with it. */
+interface UnitState {
+  unit: PublishUnit;
+  /** Files written (or whose answer was lost), in write order. */
+  done: OutputFile[];
+  /** Etag of our first entry point once it is known to be ours. */
+  etag?: string;
+}
+
+/** Writes every file of a group, several at a time; records each in `done` before it is sent. */
 async function writeGroup(
   storage: Storage,
   files: readonly OutputFile[],
@@ -116,36 +170,83 @@ async function writeGroup(
   if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
-/** The conditionally written entry point, as this run tried to write it. */
-interface FirstEntry {
-  file: OutputFile;
-  condition: EntryCondition;
-  /** Etag our write returned (undefined when its answer never came). */
-  etag?: string;
+/** The etag of `key` if it holds exactly `data` now, else undefined. */
+async function ownEtag(
+  storage: Storage,
+  key: string,
+  data: Uint8Array | string,
+): Promise<string | undefined> {
+  const current = await storage.stat(key);
+  if (!current) return undefined;
+  const ours = bytesOf(data);
+  if (current.size !== ours.length) return undefined;
+  return sameBytes(await readAll(storage, key), ours) ? current.etag : undefined;
 }
 
-function bytesOf(data: Uint8Array | string): Uint8Array {
-  return typeof data === "string" ? new TextEncoder().encode(data) : data;
+function lostRace(storage: Storage, key: string, reason: string): MkrepoError {
+  return new MkrepoError({
+    code: "conflict",
+    key: storage.describe(key),
+    reason,
+    hint: "run mkrepo again once the other jobs are done; nothing was lost",
+  });
 }
 
 /**
- * Who the first entry point belongs to now: still the previous generation's ("old"), this
- * run's ("ours", with its current etag), or another run's that published on top ("other").
+ * Writes a unit's first entry point under its condition. A refusal is settled by reading back:
+ * our own bytes there mean an earlier attempt went through and only its answer was lost.
  */
-async function entryOwner(
+async function writeEntry(
   storage: Storage,
-  first: FirstEntry,
-): Promise<{ owner: "old" | "ours" | "other"; etag?: string }> {
-  const current = await storage.stat(first.file.key);
-  if (current?.etag === first.condition.etag) return { owner: "old" };
-  if (!current) return { owner: "other" };
-  if (first.etag !== undefined) {
-    return { owner: current.etag === first.etag ? "ours" : "other", etag: current.etag };
+  state: UnitState,
+  options: PublishOptions,
+): Promise<void> {
+  const { entry, condition } = state.unit;
+  const write = writeOptions(entry, options);
+  if (condition.etag === undefined) write.ifNoneMatch = "*";
+  else write.ifMatch = condition.etag;
+  options.onWrite?.(entry.key, "write");
+  if (options.dryRun) return;
+  state.done.push(entry); // before the answer, as in writeGroup
+  try {
+    state.etag = (await storage.write(entry.key, entry.data, write)).etag;
+  } catch (err) {
+    if (!(err instanceof MkrepoError && err.code === "conflict")) throw err;
+    state.etag = await ownEtag(storage, entry.key, entry.data);
+    if (state.etag === undefined) {
+      state.done.pop(); // not ours: nothing of this unit was written
+      throw err;
+    }
   }
-  const now = await readAll(storage, first.file.key);
-  const ours = bytesOf(first.file.data);
-  const same = now.length === ours.length && now.every((b, i) => b === ours[i]);
-  return { owner: same ? "ours" : "other", etag: current.etag };
+}
+
+/** Publishes one unit: first entry point, indexes, other entry points, ownership check. */
+async function publishUnit(
+  storage: Storage,
+  state: UnitState,
+  options: PublishOptions,
+): Promise<void> {
+  const { unit } = state;
+  await writeEntry(storage, state, options);
+  await writeGroup(storage, unit.indexes, options, state.done);
+  for (const f of unit.entryPoints) {
+    options.onWrite?.(f.key, "write");
+    if (options.dryRun) continue;
+    state.done.push(f);
+    await storage.write(f.key, f.data, writeOptions(f, options));
+  }
+  if (options.dryRun) return;
+  // Another run may have published on top of our first entry point while we wrote the rest,
+  // and had its files replaced by ours, older: start over like any lost race (the retry
+  // re-plans from what is published and rewrites whatever does not match).
+  const now = await storage.stat(unit.entry.key);
+  if (now?.etag !== state.etag) {
+    throw lostRace(
+      storage,
+      unit.entry.key,
+      "another run published while this one was writing its files",
+    );
+  }
 }
 
 async function restoreFile(
@@ -161,53 +262,65 @@ async function restoreFile(
   else await storage.write(f.key, await storage.read(restore.from), write);
 }
 
-async function rollback(
+/** Puts back what a unit replaced; returns the keys it could not put back. */
+async function rollbackUnit(
   storage: Storage,
-  done: OutputFile[],
+  state: UnitState,
   options: PublishOptions,
-  first?: FirstEntry,
-): Promise<void> {
-  // The entry point first, and only if it is still ours: another run may have published on
-  // top of it since, and then its files are the current ones and nothing is put back.
-  if (first && done.includes(first.file) && first.file.restore) {
+): Promise<string[]> {
+  const { unit, done } = state;
+  if (done.length === 0) return [];
+  const entry = unit.entry;
+  if (done.includes(entry)) {
+    // The entry point first, and only if it is still ours: another run may have published on
+    // top of it since, and then its files are the current ones and nothing is put back.
     try {
-      const { owner, etag } = await entryOwner(storage, first);
-      if (owner === "other") return;
-      if (owner === "ours") await restoreFile(storage, first.file, options, etag);
+      const current = await storage.stat(entry.key);
+      if (current?.etag !== unit.condition.etag) {
+        const etag = state.etag ?? await ownEtag(storage, entry.key, entry.data);
+        if (etag === undefined || current?.etag !== etag) return []; // another run's
+        await restoreFile(storage, entry, options, etag);
+      }
     } catch (err) {
-      options.onRollbackError?.(first.file.key, err);
-      if (err instanceof MkrepoError && err.code === "conflict") return;
+      options.onRollbackError?.(entry.key, err);
+      // Our entry point stays: so do the files it names (putting them back would break it).
+      return [entry.key];
     }
   }
-  for (const f of done.reverse()) {
-    if (!f.restore || f === first?.file) continue;
+  const failed: string[] = [];
+  for (const f of [...done].reverse()) {
+    if (!f.restore || f === entry) continue;
     try {
       await restoreFile(storage, f, options);
     } catch (err) {
       options.onRollbackError?.(f.key, err);
+      failed.push(f.key);
     }
   }
+  return failed;
 }
 
 /**
- * Rewrites the first entry point (same bytes, If-Match our write) until its modification time
- * is in a later second than the previous version's. Costs one stat when the previous version
- * is recent (by the local clock), and a wait of under a second when it is in the same second.
+ * Rewrites a unit's first entry point (same bytes, If-Match our write) until its modification
+ * time is in a later second than the previous version's. Costs one stat when the previous
+ * version is recent (by the local clock), and a wait of under a second when it is in the same
+ * second.
  */
 async function laterSecond(
   storage: Storage,
-  first: FirstEntry,
+  state: UnitState,
   options: PublishOptions,
 ): Promise<void> {
-  const previous = first.condition.mtime;
+  const { entry, condition } = state.unit;
+  const previous = condition.mtime;
   if (previous === undefined || Date.now() - previous > 10_000) return;
   const second = (ms: number) => Math.floor(ms / 1000);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const now = await storage.stat(first.file.key);
-    if (!now || now.etag !== first.etag || second(now.mtime) > second(previous)) return;
+    const now = await storage.stat(entry.key);
+    if (!now || now.etag !== state.etag || second(now.mtime) > second(previous)) return;
     await new Promise((r) => setTimeout(r, 1000 - (now.mtime % 1000) + 20));
-    const write = { ...writeOptions(first.file, options), ifMatch: now.etag };
-    first.etag = (await storage.write(first.file.key, first.file.data, write)).etag;
+    const write = { ...writeOptions(entry, options), ifMatch: now.etag };
+    state.etag = (await storage.write(entry.key, entry.data, write)).etag;
   }
 }
 
@@ -226,51 +339,50 @@ export async function publish(
       options.onWrite?.(key, action);
     },
   };
-  const done: OutputFile[] = [];
-  let first: FirstEntry | undefined;
+  const sharedDone: OutputFile[] = [];
+  const states: UnitState[] = plan.units.map((unit) => ({ unit, done: [] }));
   try {
-    await writeGroup(storage, plan.content, track, done);
-    await writeGroup(storage, plan.indexes, track, done);
-    for (const [i, f] of plan.entryPoints.entries()) {
-      const write = writeOptions(f, options);
-      if (i === 0 && options.condition) {
-        if (options.condition.etag === undefined) write.ifNoneMatch = "*";
-        else write.ifMatch = options.condition.etag;
-        first = { file: f, condition: options.condition };
-      }
-      track.onWrite!(f.key, "write");
-      if (!options.dryRun) {
-        done.push(f); // before the answer, as in writeGroup
-        const { etag } = await storage.write(f.key, f.data, write);
-        if (first?.file === f) first.etag = etag;
-      }
+    await writeGroup(storage, plan.content, track, []);
+    await writeGroup(storage, plan.shared, track, sharedDone);
+    for (const state of states) await publishUnit(storage, state, track);
+  } catch (err) {
+    // A lost race (conflict) is not rolled back: the other run's files are the current ones,
+    // and the retry that follows re-plans from them and rewrites what does not match.
+    if (err instanceof MkrepoError && err.code === "conflict") throw err;
+    const left: string[] = [];
+    for (const state of [...states].reverse()) {
+      left.push(...await rollbackUnit(storage, state, options));
+      if (left.length > 0) break; // what is left names what follows: stop putting back
     }
-    // Only the first entry point is conditional: another run that published on top of it
-    // while we wrote the others (e.g. Release, Release.gpg) may have had its files replaced by
-    // ours, older. Then start over like any lost race: the retry merges and rewrites them all.
-    if (first?.etag !== undefined && plan.entryPoints.length > 1) {
-      const now = await storage.stat(first.file.key);
-      if (now?.etag !== first.etag) {
-        throw new MkrepoError({
-          code: "conflict",
-          key: storage.describe(first.file.key),
-          reason: "another run published while this one was writing its entry points",
-          hint: "run mkrepo again once the other jobs are done; nothing was lost",
+    if (left.length === 0) {
+      for (const f of sharedDone.reverse()) {
+        if (!f.restore) continue;
+        await restoreFile(storage, f, options).catch((e) => {
+          options.onRollbackError?.(f.key, e);
+          left.push(f.key);
         });
       }
     }
-  } catch (err) {
-    // A lost race (conflict) is not rolled back: the other run's files are the current ones,
-    // and the retry that follows rewrites every index for the merged generation.
-    if (!(err instanceof MkrepoError && err.code === "conflict")) {
-      await rollback(storage, done, options, first);
+    if (left.length > 0) {
+      throw new MkrepoError({
+        code: "partial-publish",
+        key: storage.describe(left[0]),
+        action: "put back",
+        reason: `the publication failed (${err instanceof Error ? err.message : String(err)}) and ${
+          left.join(", ")
+        } could not be restored: the repository is left partly new`,
+        hint: "run mkrepo again: it finds what does not match and publishes it completely",
+        cause: err,
+      });
     }
     throw err;
   }
-  if (first?.etag !== undefined && options.condition?.distinctSecond) {
-    await laterSecond(storage, first, options).catch(() => {
-      // Best effort: the generation is published; at worst a client misses it until the next.
-    });
+  for (const state of states) {
+    if (state.etag !== undefined && state.unit.condition.distinctSecond) {
+      await laterSecond(storage, state, options).catch(() => {
+        // Best effort: the generation is published; at worst a client misses it until the next.
+      });
+    }
   }
   // The new generation is published: cleanup failures no longer matter to clients.
   for (const key of plan.remove) {

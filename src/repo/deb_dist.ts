@@ -2,8 +2,8 @@
  * One dist of a Debian repository: which architectures and components it declares, its
  * Packages/Sources indexes, its Release (signed), and the publish plan entries for them —
  * content-addressed copies, indexes with how to restore them, entry points, and the files of
- * older generations to remove. Nothing is planned when the published Release already says
- * the same.
+ * older generations to remove. Nothing is planned when the published generation is whole and
+ * says the same.
  * @module
  */
 import type { ObjectInfo, Storage } from "../storage/storage.ts";
@@ -26,7 +26,9 @@ import {
   CACHE_IMMUTABLE,
   CACHE_INDEX,
   type PublishPlan,
+  type PublishUnit,
 } from "../publish/publisher.ts";
+import { debEntryFlaw, wholeIndexes } from "../publish/intact.ts";
 import type { Signer } from "../sign/signer.ts";
 
 /** Architectures a dist declares when it holds only `all` packages and none were declared. */
@@ -54,7 +56,6 @@ export interface DistContext {
   byKey: ReadonlyMap<string, ObjectInfo>;
   malformed: string[];
   plan: PublishPlan;
-  entryConditions: { key: string; etag?: string }[];
 }
 
 /** Adds one dist's files to the publish plan (nothing when it is already up to date). */
@@ -77,15 +78,10 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
   const archList = [...archs].sort();
   const compList = [...comps].sort();
 
-  const published = (path: string) => {
-    const c = old?.release.entries.get(path);
-    if (!c?.md5 || !c.sha1 || !c.sha256 || !c.sha512) return undefined;
-    const dir = base + path.slice(0, path.lastIndexOf("/") + 1);
-    const there = byKey.get(base + path)?.size === c.size &&
-      byKey.has(`${dir}by-hash/SHA256/${c.sha256}`) &&
-      byKey.has(`${dir}by-hash/SHA512/${c.sha512}`);
-    return there ? c : undefined;
-  };
+  // Published index files that are whole: their usual name holds what Release says and both
+  // by-hash copies exist. Only those are reused; anything else is written again.
+  const whole = await wholeIndexes(ctx.storage, byKey, base, old?.release);
+  const published = (path: string) => whole.get(path);
   const files: IndexFile[] = [];
   for (const comp of compList) {
     const inComp = ctx.packages.filter((p) => poolPlace(p.key, components).component === comp);
@@ -132,18 +128,37 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
   };
   const release = releaseText(meta, entries);
 
-  // Nothing to do when the published Release already says the same (apart from Date).
-  const signedOk = ctx.options.signer
-    ? byKey.has(base + "InRelease") && byKey.has(base + "Release.gpg")
-    : !byKey.has(base + "InRelease") && !byKey.has(base + "Release.gpg");
+  // Nothing to do when the published generation is whole and says the same (apart from Date):
+  // same Release content, every index file reused as is, signatures verifying what they sign.
   const malformedKey = base + "malformed_list.txt";
   const malformedOk = ctx.malformed.length > 0 ? false : !byKey.has(malformedKey);
   if (
-    old && releaseIdentity(old.release) === releaseIdentity(parseRelease(release)) && signedOk &&
-    malformedOk
+    old && malformedOk && files.every((f) => f.reused) &&
+    releaseIdentity(old.release) === releaseIdentity(parseRelease(release)) &&
+    await debEntryFlaw(ctx.storage, byKey, base, options.signer) === undefined
   ) {
     return;
   }
+  const entryKey = base + (options.signer ? "InRelease" : "Release");
+  const unit: PublishUnit = {
+    entry: {
+      key: entryKey,
+      data: options.signer ? await options.signer.clearSign(release) : release,
+      contentType: "text/plain; charset=utf-8",
+      cacheControl: CACHE_ENTRY,
+      restore: await restoreOf(ctx.storage, byKey, entryKey),
+    },
+    // apt revalidates InRelease with If-Modified-Since: the publisher keeps its Last-Modified
+    // second apart from the previous one's (mtime from the listing).
+    condition: {
+      etag: byKey.get(entryKey)?.etag,
+      mtime: byKey.get(entryKey)?.mtime,
+      distinctSecond: true,
+    },
+    indexes: [],
+    entryPoints: [],
+  };
+  plan.units.push(unit);
 
   // Content-addressed copies first (skipping those already there), then the indexes.
   const restoreFor = (key: string) => restoreOf(ctx.storage, byKey, key);
@@ -162,10 +177,10 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
       }
     }
     const key = base + f.key;
+    if (whole.get(f.key)?.sha256 === f.checksums.sha256) continue; // already there, whole
     const previous = old?.release.entries.get(f.key)?.sha256;
     const previousCopy = previous ? `${dir}by-hash/SHA256/${previous}` : undefined;
-    if (previous === f.checksums.sha256 && byKey.get(key)?.size === f.checksums.size) continue;
-    plan.indexes.push({
+    unit.indexes.push({
       key,
       data: f.data,
       contentType: f.contentType,
@@ -175,12 +190,11 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
         : await restoreFor(key),
     });
   }
-  const text = "text/plain; charset=utf-8";
-  await planMalformedList(plan, malformedKey, ctx.malformed, ctx.storage, byKey);
+  await planMalformedList(unit.indexes, plan.remove, malformedKey, ctx.malformed, restoreFor);
 
-  // Entry points: InRelease first (apt prefers it), then Release and Release.gpg.
-  const entry = async (name: string, data: string, contentType = text) => {
-    plan.entryPoints.push({
+  // Then Release and Release.gpg, for clients that do not read InRelease.
+  const entry = async (name: string, data: string, contentType: string) => {
+    unit.entryPoints.push({
       key: base + name,
       data,
       contentType,
@@ -188,16 +202,14 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
       restore: await restoreFor(base + name),
     });
   };
-  if (ctx.options.signer) {
-    const inRelease = await ctx.options.signer.clearSign(release);
-    const detached = await ctx.options.signer.detachSign(release);
-    ctx.entryConditions.push({ key: base + "InRelease", etag: old?.etags.inRelease });
-    await entry("InRelease", inRelease);
-    await entry("Release", release);
-    await entry("Release.gpg", detached, "application/pgp-signature");
+  if (options.signer) {
+    await entry("Release", release, "text/plain; charset=utf-8");
+    await entry(
+      "Release.gpg",
+      await options.signer.detachSign(release),
+      "application/pgp-signature",
+    );
   } else {
-    ctx.entryConditions.push({ key: base + "Release", etag: old?.etags.release });
-    await entry("Release", release);
     // An old signature would no longer match: remove it after Release is replaced.
     for (const k of ["InRelease", "Release.gpg"]) {
       if (byKey.has(base + k)) plan.remove.push(base + k);

@@ -7,7 +7,7 @@
 import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
 import {
   CACHE_INDEX,
-  type EntryCondition,
+  type OutputFile,
   publish,
   type PublishPlan,
   type Restore,
@@ -23,23 +23,27 @@ export async function restoreFor(
   return byKey.has(key) ? { kind: "bytes", data: await readAll(storage, key) } : { kind: "remove" };
 }
 
-/** Plans malformed_list.txt (as the original mkrepo): written when packages were skipped, else removed. */
+/**
+ * Plans malformed_list.txt (as the original mkrepo): written with the other indexes when
+ * packages were skipped, else removed if present.
+ */
 export async function planMalformedList(
-  plan: PublishPlan,
+  indexes: OutputFile[],
+  remove: string[],
   key: string,
   malformed: readonly string[],
-  storage: Storage,
-  byKey: ReadonlyMap<string, ObjectInfo>,
+  restoreFor: (key: string) => Promise<Restore>,
 ): Promise<void> {
+  const restore = await restoreFor(key);
   if (malformed.length > 0) {
-    plan.indexes.push({
+    indexes.push({
       key,
       data: malformed.join("\n") + "\n",
       contentType: "text/plain; charset=utf-8",
       cacheControl: CACHE_INDEX,
-      restore: await restoreFor(storage, byKey, key),
+      restore,
     });
-  } else if (byKey.has(key)) plan.remove.push(key);
+  } else if (restore.kind !== "remove") remove.push(key);
 }
 
 /** Options of publishRun(). */
@@ -47,7 +51,6 @@ export interface PublishRunOptions {
   events: RunEvents;
   dryRun?: boolean;
   publicRead?: boolean;
-  condition?: EntryCondition;
 }
 
 /** Publishes a plan, reporting each step (the plan itself with --dry-run). */
@@ -60,7 +63,6 @@ export async function publishRun(
   return await publish(storage, plan, {
     dryRun,
     publicRead: options.publicRead,
-    condition: options.condition,
     onWrite: (key, action) => {
       if (dryRun) events.info(`would ${action} ${key}`);
       else events.detail(`${action === "write" ? "Writing" : "Removing"}: ${key}`);

@@ -16,7 +16,7 @@ import { readDeb } from "../reader/deb/read_deb.ts";
 import { readDsc } from "../reader/deb/read_dsc.ts";
 import { hashStream } from "../reader/hashing.ts";
 import { readPublishedDeb } from "../index/deb/read_packages.ts";
-import type { PublishPlan } from "../publish/publisher.ts";
+import { emptyPlan, isEmptyPlan } from "../publish/publisher.ts";
 import { planDist } from "./deb_dist.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
@@ -136,8 +136,7 @@ export async function updateDebRepository(
   for (const key of [...packages.keys(), ...sources.keys(), ...summary.malformed]) {
     dists.add(poolPlace(key, components).dist);
   }
-  const plan: PublishPlan = { content: [], indexes: [], entryPoints: [], remove: [] };
-  const entryConditions: { key: string; etag?: string }[] = [];
+  const plan = emptyPlan();
   for (const dist of [...dists].sort()) {
     await planDist(dist, {
       storage,
@@ -150,27 +149,20 @@ export async function updateDebRepository(
       byKey,
       malformed: malformedByDist.get(dist) ?? [],
       plan,
-      entryConditions,
     });
   }
   const keyFile = await publicKeyFile(storage, byKey, options.signer, options.publicKeyName);
-  if (keyFile) plan.indexes.push(keyFile);
+  if (keyFile) plan.shared.push(keyFile);
 
-  if (plan.entryPoints.length === 0 && plan.indexes.length === 0 && plan.remove.length === 0) {
+  if (isEmptyPlan(plan)) {
     summary.upToDate = true;
     events.info(`${options.path}: up to date (${summary.packages} packages)`);
     return summary;
   }
-  const condition = entryConditions[0];
   const result = await publishRun(storage, plan, {
     events,
     dryRun: options.dryRun,
     publicRead: options.publicRead,
-    // apt revalidates InRelease with If-Modified-Since: the publisher keeps its Last-Modified
-    // second apart from the previous one's (mtime from the listing).
-    condition: condition
-      ? { etag: condition.etag, mtime: byKey.get(condition.key)?.mtime, distinctSecond: true }
-      : undefined,
   });
   summary.written = result.written;
   summary.deleted = result.removed;

@@ -25,7 +25,8 @@ import {
   metadataRecord,
   writeMetadataFile,
 } from "../index/rpm/metadata_file.ts";
-import { CACHE_ENTRY, CACHE_IMMUTABLE, type PublishPlan } from "../publish/publisher.ts";
+import { CACHE_ENTRY, CACHE_IMMUTABLE, emptyPlan, type PublishUnit } from "../publish/publisher.ts";
+import { detachedSignatureFlaw } from "../publish/intact.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
@@ -57,6 +58,8 @@ const MALFORMED = "repodata/malformed_list.txt";
 /** What the repository currently publishes. */
 interface PublishedRpm {
   repomd?: Repomd;
+  /** repomd.xml as published, for its signature check. */
+  repomdBytes?: Uint8Array;
   etag?: string;
   /** Records from primary.xml, by location (file lists and changelogs not merged yet). */
   packages: Map<string, RpmPackage>;
@@ -81,7 +84,8 @@ async function readPublished(
   const out: PublishedRpm = { packages: new Map(), complete: () => Promise.resolve() };
   if (!byKey.has(REPOMD)) return out;
   out.etag = byKey.get(REPOMD)!.etag;
-  out.repomd = readRepomd(new TextDecoder().decode(await readAll(storage, REPOMD)), {
+  out.repomdBytes = await readAll(storage, REPOMD);
+  out.repomd = readRepomd(new TextDecoder().decode(out.repomdBytes), {
     key: storage.describe(REPOMD),
   });
   if (!hasCompleteRepodata(out.repomd.records)) {
@@ -154,7 +158,12 @@ export async function updateRpmRepository(
   const compression = options.compression ?? "gzip";
   const old = published.repomd ? splitRecords(published.repomd.records) : undefined;
   const malformedOk = summary.malformed.length === 0 && !byKey.has(MALFORMED);
-  const signedOk = options.signer ? byKey.has(REPOMD + ".asc") : !byKey.has(REPOMD + ".asc");
+  // The signature is checked against the bytes it signs: a crash or a lost answer between
+  // repomd.xml and its signature is repaired by the next run, not called up to date.
+  const signedOk = async () =>
+    published.repomdBytes !== undefined &&
+    await detachedSignatureFlaw(storage, byKey, REPOMD, published.repomdBytes, options.signer) ===
+      undefined;
   const keyFile = await publicKeyFile(storage, byKey, options.signer, options.publicKeyName);
   const sameFiles = old?.produced.length === 3 &&
     old.produced.every((r) =>
@@ -163,7 +172,7 @@ export async function updateRpmRepository(
     );
   if (
     old && sameFiles && toRead.length === 0 && summary.removedKeys.length === 0 && malformedOk &&
-    signedOk && !keyFile && old.derived.length === 0
+    !keyFile && old.derived.length === 0 && await signedOk()
   ) {
     summary.upToDate = true;
     events.info(`${options.path}: up to date (${summary.packages} packages)`);
@@ -180,8 +189,8 @@ export async function updateRpmRepository(
   const timestamp = Math.floor(date.getTime() / 1000);
   const oldHrefs = new Set(old?.produced.map((r) => r.location.href));
   if (
-    old && files.every((f) => oldHrefs.has(f.key)) && malformedOk && signedOk && !keyFile &&
-    old.derived.length === 0
+    old && files.every((f) => oldHrefs.has(f.key) && byKey.has(f.key)) && malformedOk &&
+    !keyFile && old.derived.length === 0 && await signedOk()
   ) {
     summary.upToDate = true;
     events.info(`${options.path}: up to date (${summary.packages} packages)`);
@@ -199,7 +208,7 @@ export async function updateRpmRepository(
     extras: published.repomd?.extras,
   });
 
-  const plan: PublishPlan = { content: [], indexes: [], entryPoints: [], remove: [] };
+  const plan = emptyPlan();
   for (const f of files) {
     if (!byKey.has(f.key)) {
       plan.content.push({
@@ -210,22 +219,29 @@ export async function updateRpmRepository(
       });
     }
   }
-  await planMalformedList(plan, MALFORMED, summary.malformed, storage, byKey);
-  if (keyFile) plan.indexes.push(keyFile);
-  plan.entryPoints.push({
-    key: REPOMD,
-    data: repomd,
-    contentType: "application/xml",
-    cacheControl: CACHE_ENTRY,
-    restore: await restoreFor(storage, byKey, REPOMD),
-  });
+  if (keyFile) plan.shared.push(keyFile);
+  const restore = (key: string) => restoreFor(storage, byKey, key);
+  const unit: PublishUnit = {
+    entry: {
+      key: REPOMD,
+      data: repomd,
+      contentType: "application/xml",
+      cacheControl: CACHE_ENTRY,
+      restore: await restore(REPOMD),
+    },
+    condition: { etag: published.etag },
+    indexes: [],
+    entryPoints: [],
+  };
+  plan.units.push(unit);
+  await planMalformedList(unit.indexes, plan.remove, MALFORMED, summary.malformed, restore);
   if (options.signer) {
-    plan.entryPoints.push({
+    unit.entryPoints.push({
       key: REPOMD + ".asc",
       data: await options.signer.detachSign(repomd),
       contentType: "application/pgp-signature",
       cacheControl: CACHE_ENTRY,
-      restore: await restoreFor(storage, byKey, REPOMD + ".asc"),
+      restore: await restore(REPOMD + ".asc"),
     });
   } else if (byKey.has(REPOMD + ".asc")) plan.remove.push(REPOMD + ".asc");
 
@@ -241,7 +257,6 @@ export async function updateRpmRepository(
     events,
     dryRun: options.dryRun,
     publicRead: options.publicRead,
-    condition: { etag: published.etag },
   });
   summary.written = result.written;
   summary.deleted = result.removed;
