@@ -13,6 +13,12 @@ export interface TcpProxyOptions {
    * of the accepted connections to cut (default [1], the first one).
    */
   cut?: { afterBytes: number; connections?: number[] };
+  /**
+   * Loses the answer to the first request whose head (request line and headers, as text)
+   * this matches: the request reaches the server, and its response is dropped and the
+   * connection closed, as when a connection resets after the server acted.
+   */
+  loseAnswerTo?: (requestHead: string) => boolean;
 }
 
 /** A running proxy. */
@@ -28,6 +34,8 @@ export interface TcpProxy {
   readonly bytesUp: number;
   /** Connections cut so far. */
   readonly cuts: number;
+  /** Answers lost so far (see `loseAnswerTo`). */
+  readonly lostAnswers: number;
   /** Cuts the next accepted connection after `afterBytes` response bytes. */
   cutNext(afterBytes: number): void;
   /** Stops listening, closes every connection and waits for the pumps to end. */
@@ -44,7 +52,7 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
   }
   const open = new Set<Deno.Conn>();
   const tasks: Promise<void>[] = [];
-  const stats = { connections: 0, bytesDown: 0, bytesUp: 0, cuts: 0 };
+  const stats = { connections: 0, bytesDown: 0, bytesUp: 0, cuts: 0, lostAnswers: 0 };
   let closed = false;
 
   const closeQuietly = (conn: Deno.Conn) => {
@@ -65,6 +73,7 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
     open.add(server);
     const limit = cutAt.get(number);
     let down = 0;
+    let loseAnswer = false;
     const pump = async (from: Deno.Conn, to: Deno.Conn, isDown: boolean) => {
       const buf = new Uint8Array(64 * 1024);
       try {
@@ -73,6 +82,14 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
           if (n === null) break;
           let chunk = buf.subarray(0, n);
           let cut = false;
+          if (!isDown && options.loseAnswerTo && stats.lostAnswers === 0 && !loseAnswer) {
+            const head = new TextDecoder().decode(chunk.subarray(0, 8192));
+            loseAnswer = options.loseAnswerTo(head);
+          }
+          if (isDown && loseAnswer) {
+            stats.lostAnswers++;
+            break; // the server answered: drop it and close both sides
+          }
           if (isDown && limit !== undefined && down + n >= limit) {
             chunk = chunk.subarray(0, limit - down);
             cut = true;
@@ -116,6 +133,9 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    get lostAnswers() {
+      return stats.lostAnswers;
+    },
     get connections() {
       return stats.connections;
     },
