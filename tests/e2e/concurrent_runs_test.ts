@@ -2,8 +2,8 @@
  * Two CI jobs publishing to one repository at once: each uploads its package and starts
  * mkrepo (a real subprocess) at nearly the same moment. Whatever the interleaving, both
  * packages end up in the index and the repository verifies (signatures included), round after
- * round, on local disk and on S3 (moto). Plus one interleaving forced at library level: a run
- * that publishes between another run's InRelease and Release writes.
+ * round, on local disk and on S3 (moto). Plus interleavings forced at library level: a run that
+ * publishes completely at chosen points of another run's publication.
  */
 import assert from "node:assert/strict";
 import { fixture } from "../_helpers/fixtures.ts";
@@ -13,9 +13,9 @@ import { generateKey } from "../../src/sign/keygen.ts";
 import { createSigner } from "../../src/sign/signer.ts";
 import { verifyRepository } from "../../src/repo/verify.ts";
 import { updateRepository } from "../../src/repo/update.ts";
-import { silentEvents } from "../../src/repo/run_types.ts";
+import { type RunEvents, silentEvents } from "../../src/repo/run_types.ts";
 import { createFsStorage } from "../../src/storage/fs_storage.ts";
-import type { Storage } from "../../src/storage/storage.ts";
+import type { Storage, WriteOptions } from "../../src/storage/storage.ts";
 
 /** Backend, kind and rounds raced (RPM on local disk only, to keep the suite fast). */
 const CONFIGS = [["fs", "deb", 20], ["s3", "deb", 20], ["fs", "rpm", 20]] as const;
@@ -101,46 +101,100 @@ for (const [backend, kind, rounds] of CONFIGS) {
   });
 }
 
+/** Where in run A's publication run B runs from listing to cleanup. */
+const POINTS: {
+  name: string;
+  kinds: ("deb" | "rpm")[];
+  at: (op: string, key: string) => boolean;
+}[] = [
+  { name: "right after A listed", kinds: ["deb", "rpm"], at: (op) => op === "listed" },
+  {
+    name: "after A wrote its first entry point",
+    kinds: ["deb", "rpm"],
+    at: (op, key) => op === "wrote" && /(InRelease|repomd\.xml)$/.test(key),
+  },
+  {
+    name: "after A wrote its first index at its usual name",
+    kinds: ["deb"],
+    at: (op, key) => op === "wrote" && /binary-[^/]+\/Packages(\.gz|\.xz)?$/.test(key),
+  },
+  {
+    name: "before A wrote its last entry point",
+    kinds: ["deb", "rpm"],
+    at: (op, key) => op === "writing" && /(Release\.gpg|repomd\.xml\.asc)$/.test(key),
+  },
+];
+
+/** A storage that runs `hook` once, at the first operation `at` matches. */
+function hooked(
+  inner: Storage,
+  at: (op: string, key: string) => boolean,
+  hook: () => Promise<void>,
+): Storage & { fired: boolean } {
+  const out = {
+    fired: false,
+    async fire(op: string, key: string) {
+      if (out.fired || !at(op, key)) return;
+      out.fired = true;
+      await hook();
+    },
+    async *list(prefix: string) {
+      yield* inner.list(prefix);
+      await out.fire("listed", prefix);
+    },
+    stat: (k: string) => inner.stat(k),
+    read: (k: string, r?: { start: number; end?: number }) => inner.read(k, r),
+    remove: (k: string) => inner.remove(k),
+    describe: (k: string) => inner.describe(k),
+    async write(key: string, body: Parameters<Storage["write"]>[1], options?: WriteOptions) {
+      await out.fire("writing", key);
+      const r = await inner.write(key, body, options);
+      await out.fire("wrote", key);
+      return r;
+    },
+  };
+  return out;
+}
+
 /**
- * Forced interleaving: run B lists, plans and publishes completely while run A is between its
- * InRelease and its Release writes. B's conditional InRelease write succeeds (A's InRelease is
- * what B read); A must then not write a Release older than B's InRelease.
+ * Forced interleavings: run B uploads its package and publishes completely at a chosen point
+ * of run A's publication (A uploaded its own package before it started). Whatever the point,
+ * both runs succeed, A notices the race and starts over, and the repository ends with both
+ * packages in every index, every index matching its entry point and every signature valid.
  */
-Deno.test("a run publishing between another run's InRelease and Release writes leaves them consistent", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "mkrepo-race-" });
-  try {
-    const storage = createFsStorage(dir);
-    const signer = await createSigner({ armoredKey: KEY.privateKeyArmored });
-    const update = (s: Storage) => updateRepository(s, { path: dir, events: silentEvents, signer });
-    await storage.write(KINDS.deb.seed[0][0], await Deno.readFile(fixture(KINDS.deb.seed[0][1])));
-    await update(storage);
-    const [keyA, fileA] = KINDS.deb.upload(1, "a");
-    const [keyB, fileB] = KINDS.deb.upload(1, "b");
-    await storage.write(keyA, await Deno.readFile(fixture(fileA)));
-    let bRan = false;
-    const runA: Storage = {
-      list: (p) => storage.list(p),
-      stat: (k) => storage.stat(k),
-      read: (k, r) => storage.read(k, r),
-      remove: (k) => storage.remove(k),
-      describe: (k) => storage.describe(k),
-      async write(key, body, options) {
-        if (key === "dists/all/Release" && !bRan) {
-          bRan = true;
+for (const point of POINTS) {
+  for (const kind of point.kinds) {
+    Deno.test(`${kind}: a run publishing ${point.name} loses nothing of either run`, async () => {
+      const k = KINDS[kind];
+      const dir = await Deno.makeTempDir({ prefix: "mkrepo-race-" });
+      try {
+        const storage = createFsStorage(dir);
+        const signer = await createSigner({ armoredKey: KEY.privateKeyArmored });
+        const log: string[] = [];
+        const update = (s: Storage, events: RunEvents = silentEvents) =>
+          updateRepository(s, { path: dir, events, signer });
+        await storage.write(k.seed[0][0], await Deno.readFile(fixture(k.seed[0][1])));
+        await update(storage);
+        const [keyA, fileA] = k.upload(1, "a");
+        const [keyB, fileB] = k.upload(1, "b");
+        await storage.write(keyA, await Deno.readFile(fixture(fileA)));
+        const runA = hooked(storage, point.at, async () => {
           await storage.write(keyB, await Deno.readFile(fixture(fileB)));
           await update(storage); // run B, from listing to cleanup
-        }
-        return await storage.write(key, body, options);
-      },
-    };
-    await update(runA);
-    assert.ok(bRan);
-    await verified(storage, "after both runs");
-    assert.deepEqual(
-      await indexedKeys(storage, "deb"),
-      [KINDS.deb.seed[0][0], keyA, keyB].sort(),
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+        });
+        await update(runA, { ...silentEvents, info: (m) => log.push(m) });
+        assert.ok(runA.fired, "run B ran");
+        assert.ok(log.some((m) => /Another run published/.test(m)), "A noticed the race");
+        await verified(storage, "after both runs");
+        assert.deepEqual(
+          await indexedKeys(storage, kind),
+          [k.seed[0][0], keyA, keyB].sort(),
+        );
+        const again = await update(storage);
+        assert.equal(again.upToDate, true, "the result is whole");
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
   }
-});
+}
