@@ -13,10 +13,11 @@
  */
 import assert from "node:assert/strict";
 import { fixture } from "../_helpers/fixtures.ts";
-import { indexedKeys } from "../_helpers/repo_backend.ts";
+import { indexedKeys, type RepoBackend, withBackend } from "../_helpers/repo_backend.ts";
 import { transientError } from "../_helpers/spy_storage.ts";
 import { startTcpProxy } from "../_helpers/tcp_proxy.ts";
-import { MotoServer } from "../_helpers/moto.ts";
+import { withApt } from "../_helpers/apt.ts";
+import { withDnf } from "../_helpers/dnf.ts";
 import { updateRepository } from "../../src/repo/update.ts";
 import type { RunEvents } from "../../src/repo/run_types.ts";
 import { verifyRepository } from "../../src/repo/verify.ts";
@@ -39,11 +40,13 @@ const KINDS = {
     old: ["pool/main/h/hello/hello_2.10-3_amd64.deb", "deb/hello_2.10-3_amd64.deb"],
     add: ["pool/main/n/netbase/netbase_6.4_all.deb", "deb/netbase_6.4_all.deb"],
     entry: "dists/all/InRelease",
+    names: ["hello", "netbase"],
   },
   rpm: {
     old: ["Packages/Rimmer-1.0.2-2.x86_64.rpm", "rpm/Rimmer-1.0.2-2.x86_64.rpm"],
     add: ["Packages/tour-4-6.noarch.rpm", "rpm/tour-4-6.noarch.rpm"],
     entry: "repodata/repomd.xml",
+    names: ["Rimmer", "tour"],
   },
 } as const;
 
@@ -63,45 +66,69 @@ async function verified(storage: Storage, what: string): Promise<void> {
   assert.ok(report.checked.signatures > 0, what);
 }
 
-async function withS3(
-  fn: (storage: Storage, open: (endpoint: string) => Storage, port: number) => Promise<void>,
-) {
-  const server = await MotoServer.start();
-  const s3 = await server.newBucket();
-  const opened: Storage[] = [];
-  const open = (endpoint: string) => {
-    const storage = createS3Storage({
-      bucket: s3.bucket,
-      prefix: "repo",
-      endpoint,
-      region: s3.region,
-      accessKeyId: s3.accessKeyId,
-      secretAccessKey: s3.secretAccessKey,
-    });
-    opened.push(storage);
-    return storage;
-  };
+/** The S3 repository of `repo` through another endpoint (a proxy in front of the same server). */
+function viaEndpoint(repo: RepoBackend, endpoint: string): Storage {
+  const flag = (name: string) => repo.args[repo.args.indexOf(name) + 1];
+  const [, bucket, prefix] = /^s3:\/\/([^/]+)\/(.*)$/.exec(repo.path)!;
+  return createS3Storage({
+    bucket,
+    prefix,
+    endpoint,
+    region: flag("--s3-region"),
+    accessKeyId: flag("--s3-access-key-id"),
+    secretAccessKey: flag("--s3-secret-access-key"),
+  });
+}
+
+/** What real clients see: apt (by hash, and by usual name) or dnf with repo_gpgcheck. */
+async function clientsSee(repo: RepoBackend, kind: "deb" | "rpm", expected: readonly string[]) {
+  const keyFile = await Deno.makeTempFile({ suffix: ".asc" });
   try {
-    await fn(open(s3.endpoint), open, s3.port);
+    await Deno.writeTextFile(keyFile, KEY.publicKeyArmored);
+    if (kind === "rpm") {
+      await withDnf(
+        { repos: { baseurl: repo.url, repoGpgcheck: true, gpgkey: keyFile } },
+        async (dnf) => {
+          const m = await dnf.makecache();
+          assert.ok(m.ok, `dnf makecache with repo_gpgcheck:\n${m.stderr}`);
+          const names = (await dnf.repoquery()).map((p) => p.nevra.split("-")[0]).sort();
+          assert.deepEqual(names, expected, "dnf with repo_gpgcheck");
+        },
+      );
+      return;
+    }
+    for (const byHash of ["yes", "no"]) {
+      await withApt(
+        { sources: { uri: repo.url, suite: "all", signedBy: keyFile } },
+        async (apt) => {
+          const r = await apt.run(["-o", `Acquire::By-Hash=${byHash}`, "update"]);
+          assert.ok(r.ok, `apt update (By-Hash=${byHash}):\n${r.stdout}\n${r.stderr}`);
+          const names = [...new Set((await apt.listPackages()).map((p) => p.package))].sort();
+          assert.deepEqual(names, expected, `apt (By-Hash=${byHash})`);
+        },
+      );
+    }
   } finally {
-    for (const s of opened) await s.close?.();
-    await server.stop();
+    await Deno.remove(keyFile);
   }
 }
 
 for (const kind of ["deb", "rpm"] as const) {
   Deno.test(`${kind}: a lost answer to the entry point's upload is settled by reading it back`, async () => {
     const k = KINDS[kind];
-    await withS3(async (storage, open, port) => {
+    await withBackend("s3", async (repo) => {
+      const storage = repo.storage;
+      const port = Number(new URL(repo.url).port);
       await storage.write(k.old[0], await Deno.readFile(fixture(k.old[1])));
       await updateRepository(storage, { path: "test", events: events(), signer: SIGNER });
       await storage.write(k.add[0], await Deno.readFile(fixture(k.add[1])));
 
-      const entry = new RegExp(`^PUT /[^ ?]*/repo/${k.entry.replace(/[./]/g, "\\$&")}[? ]`);
+      const entry = new RegExp(`^PUT /[^ ?]*/${k.entry.replace(/[./]/g, "\\$&")}[? ]`);
       const proxy = startTcpProxy({ targetPort: port, loseAnswerTo: (head) => entry.test(head) });
       const log: string[] = [];
+      const proxied = viaEndpoint(repo, proxy.url);
       try {
-        const summary = await updateRepository(open(proxy.url), {
+        const summary = await updateRepository(proxied, {
           path: "test",
           events: events(log),
           signer: SIGNER,
@@ -109,6 +136,7 @@ for (const kind of ["deb", "rpm"] as const) {
         assert.equal(proxy.lostAnswers, 1, "the entry point's answer was lost once");
         assert.equal(summary.upToDate, false);
       } finally {
+        await proxied.close?.();
         await proxy.close();
       }
       assert.ok(!log.some((m) => /Another run published/.test(m)), log.join("\n"));
@@ -120,12 +148,13 @@ for (const kind of ["deb", "rpm"] as const) {
         signer: SIGNER,
       });
       assert.equal(again.upToDate, true, "a whole repository is up to date");
+      await clientsSee(repo, kind, k.names);
     });
   });
 
   Deno.test(`${kind}: a signature that no longer matches is repaired by the next run`, async () => {
     const k = KINDS[kind];
-    await withS3(async (storage) => {
+    await withBackend("s3", async ({ storage }) => {
       await storage.write(k.old[0], await Deno.readFile(fixture(k.old[1])));
       await updateRepository(storage, { path: "test", events: events(), signer: SIGNER });
       // The state a crash between an entry point and its signature leaves: a signature by the
@@ -141,7 +170,8 @@ for (const kind of ["deb", "rpm"] as const) {
 
 Deno.test("deb: entry points failing after the first InRelease upload leave a partly new repository, said so, and the next run repairs it", async () => {
   const k = KINDS.deb;
-  await withS3(async (storage) => {
+  await withBackend("s3", async (repo) => {
+    const storage = repo.storage;
     await storage.write(k.old[0], await Deno.readFile(fixture(k.old[1])));
     await updateRepository(storage, { path: "test", events: events(), signer: SIGNER });
     await storage.write(k.add[0], await Deno.readFile(fixture(k.add[1])));
@@ -185,6 +215,7 @@ Deno.test("deb: entry points failing after the first InRelease upload leave a pa
       assert.equal(bytes.length, Number(m[2]), `${m[3]} matches InRelease`);
     }
     assert.ok((await indexedKeys(storage, "deb")).includes(k.add[0]));
+    await clientsSee(repo, "deb", k.names);
 
     await updateRepository(storage, { path: "test", events: events(), signer: SIGNER });
     await verified(storage, "after the repairing run");
