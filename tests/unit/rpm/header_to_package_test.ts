@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { MkrepoError } from "../../../src/errors.ts";
-import { parseEvr, rpmvercmp } from "../../../src/reader/rpm/evr.ts";
+import { parseEvr, rpmvercmp } from "../../../src/record/rpm_evr.ts";
 import { readRpm } from "../../../src/reader/rpm/read_rpm.ts";
 import { Tag } from "../../../src/reader/rpm/tags.ts";
 import type { RpmPackage } from "../../../src/record/rpm_package.ts";

@@ -67,3 +67,13 @@ export function rpmvercmp(a: string, b: string): number {
   if (i >= a.length && j >= b.length) return 0;
   return i >= a.length ? -1 : 1;
 }
+
+/** Compares two packages' epoch, version and release as rpm does: negative, zero or positive. */
+export function compareRpmEvr(
+  a: { epoch: string; version: string; release: string },
+  b: { epoch: string; version: string; release: string },
+): number {
+  const ea = Number(a.epoch || "0"), eb = Number(b.epoch || "0");
+  if (ea !== eb) return ea < eb ? -1 : 1;
+  return rpmvercmp(a.version, b.version) || rpmvercmp(a.release, b.release);
+}
