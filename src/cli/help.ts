@@ -67,6 +67,7 @@ Examples:
   MKREPO_SIGNING_KEY="$(cat signing.key)" mkrepo --sign --public-key key.asc ./repo
   mkrepo verify --deep --key signing.asc ./repo
 
-Exit codes: 0 done, 1 failed (the published repository is left as it was), 2 usage error.
+Exit codes: 0 done, 1 failed (the published repository is left as it was), 2 usage error,
+3 a publication failed and could not be undone (partly new; run mkrepo again to repair).
 `;
 }
