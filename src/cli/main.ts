@@ -21,11 +21,24 @@ function print(text: string): void {
   Deno.stdout.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
 }
 
-function s3Settings(opts: CliOptions, config: RunConfig): S3Settings {
-  let endpoint = opts.s3.endpoint ?? config.s3Endpoint;
-  if (endpoint !== undefined && !/^[a-z]+:\/\//i.test(endpoint)) endpoint = `https://${endpoint}`;
+/** The S3 endpoint of the run; one without http:// or https:// is a usage error. */
+function s3Endpoint(opts: CliOptions, config: RunConfig): string | undefined {
+  const endpoint = opts.s3.endpoint ?? config.s3Endpoint;
+  if (endpoint === undefined || /^https?:\/\//i.test(endpoint)) return endpoint;
+  const source = opts.s3.endpoint !== undefined ? "--s3-endpoint" : config.s3EndpointVariable;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(endpoint)?.[1];
+  const bare = scheme ? endpoint.slice(scheme.length + 3) : endpoint;
+  throw new MkrepoError({
+    code: "usage",
+    reason: `${source} "${endpoint}" ` +
+      (scheme ? `has the scheme ${scheme}://; S3 speaks http or https` : "has no scheme"),
+    hint: `write http://${bare} (e.g. a local MinIO) or https://${bare}`,
+  });
+}
+
+function s3Settings(opts: CliOptions, config: RunConfig, kind: "fs" | "s3"): S3Settings {
   return {
-    endpoint,
+    endpoint: kind === "s3" ? s3Endpoint(opts, config) : undefined,
     region: opts.s3.region,
     accessKeyId: opts.s3.accessKeyId,
     secretAccessKey: opts.s3.secretAccessKey,
@@ -79,7 +92,7 @@ async function runUpdate(
   if (signer) reporter.info(`Signing with ${signer.description}`);
   for (const arg of opts.paths) {
     const location = parseLocation(arg);
-    const storage = await openStorage(location, s3Settings(opts, config));
+    const storage = await openStorage(location, s3Settings(opts, config, location.kind));
     try {
       summaries.push(
         await updateRepository(storage, {
@@ -153,7 +166,7 @@ async function runVerify(opts: CliOptions): Promise<number> {
   const reports: VerifyReport[] = [];
   for (const arg of opts.paths) {
     const location = parseLocation(arg);
-    const storage = await openStorage(location, s3Settings(opts, config));
+    const storage = await openStorage(location, s3Settings(opts, config, location.kind));
     try {
       reports.push(
         await verifyRepository(storage, location.display, {
@@ -184,12 +197,25 @@ async function runVerify(opts: CliOptions): Promise<number> {
   return ok ? 0 : 1;
 }
 
+/** The `--json` object of a run that failed before it had anything to report. */
+function printJsonError(err: unknown): void {
+  print(
+    JSON.stringify({ ok: false, version: VERSION, repos: [], error: errorMessage(err) }, null, 2),
+  );
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Runs mkrepo with the given arguments; returns the exit code. Never exits by itself. */
 export async function main(argv: readonly string[]): Promise<number> {
   let opts: CliOptions;
   try {
     opts = parseCli(argv);
   } catch (err) {
+    const end = argv.indexOf("--");
+    if ((end < 0 ? argv : argv.slice(0, end)).includes("--json")) printJsonError(err);
     console.error(formatError(err));
     return 2;
   }
@@ -223,14 +249,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         version: VERSION,
         dryRun: opts.dryRun,
         repos: summaries,
-        ...(failure !== undefined
-          ? { error: failure instanceof Error ? failure.message : String(failure) }
-          : {}),
+        ...(failure !== undefined ? { error: errorMessage(failure) } : {}),
       },
       null,
       2,
     ));
-  }
+  } else if (opts.json && failure !== undefined) printJsonError(failure);
   if (failure !== undefined) {
     console.error(formatError(failure, { verbose: opts.verbose }));
     return failure instanceof MkrepoError && failure.code === "usage" ? 2 : 1;
