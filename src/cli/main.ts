@@ -122,6 +122,37 @@ async function runUpdate(
   }
 }
 
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+function keyFileExists(file: string, files: string[]): MkrepoError {
+  return new MkrepoError({
+    code: "usage",
+    action: "write key file",
+    key: file,
+    reason: "it already exists",
+    hint: `choose another --out PREFIX, or remove ${files.join(" and ")} if you mean to replace ` +
+      "the key",
+  });
+}
+
+/** Writes a file that must not exist yet (keygen never overwrites a key). */
+async function writeNew(file: string, text: string, files: string[], mode?: number) {
+  try {
+    await Deno.writeTextFile(file, text, { mode, createNew: true });
+  } catch (err) {
+    if (err instanceof Deno.errors.AlreadyExists) throw keyFileExists(file, files);
+    throw err;
+  }
+}
+
 async function runKeygen(opts: CliOptions): Promise<void> {
   const { name, email, type, out } = opts.keygen;
   if (!name || !email) {
@@ -132,10 +163,14 @@ async function runKeygen(opts: CliOptions): Promise<void> {
       hint: 'e.g. mkrepo keygen --name "My Repo" --email repo@example.com --out signing',
     });
   }
+  const files = out ? [`${out}.key`, `${out}.asc`] : [];
+  for (const file of files) {
+    if (await exists(file)) throw keyFileExists(file, files);
+  }
   const key = await generateKey({ name, email, type });
   if (out) {
-    await Deno.writeTextFile(`${out}.key`, key.privateKeyArmored, { mode: 0o600, createNew: true });
-    await Deno.writeTextFile(`${out}.asc`, key.publicKeyArmored, { createNew: true });
+    await writeNew(`${out}.key`, key.privateKeyArmored, files, 0o600);
+    await writeNew(`${out}.asc`, key.publicKeyArmored, files);
     Deno.stderr.writeSync(
       new TextEncoder().encode(
         `Wrote ${out}.key (private; keep it secret, e.g. in MKREPO_SIGNING_KEY) and ${out}.asc (public)\n` +
