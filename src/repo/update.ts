@@ -7,6 +7,7 @@
 import type { Storage } from "../storage/storage.ts";
 import { MkrepoError } from "../errors.ts";
 import { detectKind } from "../plan/layout.ts";
+import { xzUnavailable } from "../index/compress.ts";
 import { type DebUpdateOptions, updateDebRepository } from "./update_deb.ts";
 import { updateRpmRepository } from "./update_rpm.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
@@ -79,6 +80,12 @@ async function updateOnce(
   const kind = detectKind(objects);
   if (kind === "deb") {
     if (attempt === 1) options.events.info(`Updating deb repository: ${options.path}`);
+    const noXz = attempt === 1 ? await xzUnavailable() : undefined;
+    if (noXz) {
+      options.events.warn(
+        `Packages.xz and Sources.xz are not written (apt uses the .gz files): ${noXz}`,
+      );
+    }
     return await updateDebRepository(storage, { ...options, ...options.deb, objects, readCache });
   }
   if (kind === "rpm") {
