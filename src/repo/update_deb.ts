@@ -8,7 +8,7 @@ import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import type { HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
-import { debFileKind, poolPlace } from "../plan/pool_path.ts";
+import { debFileKind, poolPlace, undeclaredComponentWarnings } from "../plan/pool_path.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
 import { publishRun } from "./publish_steps.ts";
 import { publicKeyFile } from "./public_key.ts";
@@ -74,6 +74,7 @@ export async function updateDebRepository(
 
   const components = new Set(options.components ?? ["main"]);
   for (const d of published.dists.values()) d.release.components.forEach((c) => components.add(c));
+  undeclaredComponentWarnings(byKey.keys(), components).forEach((w) => events.warn(w));
 
   // Plan: which pool files are unchanged, new, changed, gone.
   const packages = new Map<string, DebPackage>();
