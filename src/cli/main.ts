@@ -9,6 +9,7 @@ import { readConfig, type RunConfig } from "./config.ts";
 import { Reporter } from "./reporter.ts";
 import { formatError, MkrepoError } from "../errors.ts";
 import { VERSION } from "../version.ts";
+import { plural } from "../util/plural.ts";
 import { parseLocation } from "../storage/location.ts";
 import { openStorage, type S3Settings } from "../storage/open_storage.ts";
 import { updateRepository } from "../repo/update.ts";
@@ -219,12 +220,12 @@ async function runVerify(opts: CliOptions): Promise<number> {
   else {
     for (const r of reports) {
       const c = r.checked;
-      const what =
-        `${r.kind ?? "unknown"} repository: ${c.indexFiles} index files, ${c.packages} packages` +
-        `${opts.deep ? " (hashes)" : " (sizes)"}, ${c.signatures} signatures`;
+      const what = `${r.kind ?? "unknown"} repository: ${plural(c.indexFiles, "index file")}, ` +
+        `${plural(c.packages, "package")}${opts.deep ? " (hashes)" : " (sizes)"}, ` +
+        plural(c.signatures, "signature");
       if (r.ok) console.error(`${r.path}: OK, ${what}`);
       else {
-        console.error(`${r.path}: ${r.problems.length} problem(s), ${what}`);
+        console.error(`${r.path}: ${plural(r.problems.length, "problem")}, ${what}`);
         for (const p of r.problems) console.error(`  - ${p}`);
       }
     }
@@ -298,11 +299,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const s of summaries) {
       if (s.upToDate) continue;
       reporter.info(
-        `${s.path}: ${s.kind} repository, ${s.packages} packages (${s.added} added, ${s.changed} changed, ` +
+        `${s.path}: ${s.kind} repository, ${
+          plural(s.packages, "package")
+        } (${s.added} added, ${s.changed} changed, ` +
           `${s.removed} removed${
             s.malformed.length ? `, ${s.malformed.length} malformed skipped` : ""
           }), ` +
-          `${s.dryRun ? "would write" : "wrote"} ${s.written.length} files`,
+          `${s.dryRun ? "would write" : "wrote"} ${plural(s.written.length, "file")}`,
       );
     }
   }

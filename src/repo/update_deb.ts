@@ -8,6 +8,7 @@ import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import type { HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
+import { plural } from "../util/plural.ts";
 import { debFileKind, poolPlace, undeclaredComponentWarnings } from "../plan/pool_path.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
 import { publishRun } from "./publish_steps.ts";
@@ -159,7 +160,7 @@ export async function updateDebRepository(
 
   if (plan.entryPoints.length === 0 && plan.indexes.length === 0 && plan.remove.length === 0) {
     summary.upToDate = true;
-    events.info(`${options.path}: up to date (${summary.packages} packages)`);
+    events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
     return summary;
   }
   const condition = entryConditions[0];

@@ -11,6 +11,7 @@ import { compareRpmPackages } from "../record/rpm_package.ts";
 import { readRpm } from "../reader/rpm/read_rpm.ts";
 import { decompress } from "../reader/decompress.ts";
 import { compressionSuffix } from "../index/compress.ts";
+import { plural } from "../util/plural.ts";
 import { mergeRepodata, readRepodata } from "../index/rpm/read_metadata.ts";
 import {
   hasCompleteRepodata,
@@ -166,7 +167,7 @@ export async function updateRpmRepository(
     signedOk && !keyFile && old.derived.length === 0
   ) {
     summary.upToDate = true;
-    events.info(`${options.path}: up to date (${summary.packages} packages)`);
+    events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
     return summary;
   }
   await published.complete();
@@ -184,7 +185,7 @@ export async function updateRpmRepository(
     old.derived.length === 0
   ) {
     summary.upToDate = true;
-    events.info(`${options.path}: up to date (${summary.packages} packages)`);
+    events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
     return summary;
   }
 
