@@ -11,9 +11,11 @@ import { clearSignBody, type Signer } from "./signer.ts";
 import {
   algorithmName,
   checkAlgorithm,
+  expiredKeyHint,
   type Fail,
   keyText,
   newKeyHint,
+  unreadableKeyHint,
 } from "./signing_key_rules.ts";
 
 /** Options of createOpenpgpSigner(). */
@@ -66,13 +68,17 @@ export async function createOpenpgpSigner(options: OpenpgpSignerOptions): Promis
   try {
     await key.verifyPrimaryKey(now, undefined, config);
   } catch (cause) {
-    throw fail(await primaryKeyProblem(key, now, cause), undefined, cause);
+    const problem = await primaryKeyProblem(key, now, cause);
+    const hint = /expired/.test(problem) ? expiredKeyHint(fpr(key)) : newKeyHint;
+    throw fail(problem, hint, cause);
   }
   let signingKey: openpgp.PrivateKey | openpgp.Subkey;
   try {
     signingKey = await key.getSigningKey(undefined, now, undefined, { ...config, minRSABits: 0 });
   } catch (cause) {
-    throw fail(await signingKeyProblem(key, now), undefined, cause);
+    const problem = await signingKeyProblem(key, now);
+    const hint = /expired/.test(problem) ? expiredKeyHint(fpr(key)) : newKeyHint;
+    throw fail(problem, hint, cause);
   }
   if (signingKey !== key) checkAlgorithm(signingKey.getAlgorithmInfo(), "signing subkey", fail);
   await checkSelfSignatures(key, signingKey, now, fail);
@@ -198,16 +204,16 @@ async function readKey(input: string | Uint8Array, fail: Fail): Promise<openpgp.
   } catch (cause) {
     const m = message(cause);
     if (/not of type private key/i.test(m)) {
-      throw fail("this is not a private key block", undefined, cause);
+      throw fail("this is not a private key block", unreadableKeyHint, cause);
     }
     if (/misformed armored text|unknown ascii armor|ascii armor/i.test(m)) {
       throw fail(
         "the armour cannot be parsed (not an OpenPGP private key block)",
-        undefined,
+        unreadableKeyHint,
         cause,
       );
     }
-    throw fail(`the key cannot be parsed: ${m}`, undefined, cause);
+    throw fail(`the key cannot be parsed: ${m}`, unreadableKeyHint, cause);
   }
   if (keys.length !== 1) {
     throw fail(
@@ -290,6 +296,10 @@ function checkSignature(signature: openpgp.Signature, source: string) {
     });
   }
   return packet;
+}
+
+function fpr(key: openpgp.PrivateKey): string {
+  return key.getFingerprint().toUpperCase();
 }
 
 function iso(date: Date): string {
