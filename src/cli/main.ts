@@ -17,6 +17,7 @@ import { type VerifyReport, verifyRepository } from "../repo/verify.ts";
 import type { RepoSummary } from "../repo/run_types.ts";
 import { createSigner, type Signer } from "../sign/signer.ts";
 import { generateKey } from "../sign/keygen.ts";
+import { defaultGpgKey } from "../sign/gpg_signer.ts";
 
 function print(text: string): void {
   Deno.stdout.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
@@ -51,7 +52,11 @@ function s3Settings(opts: CliOptions, config: RunConfig, kind: "fs" | "s3"): S3S
   };
 }
 
-async function signerFor(opts: CliOptions, config: RunConfig): Promise<Signer | undefined> {
+async function signerFor(
+  opts: CliOptions,
+  config: RunConfig,
+  reporter: Reporter,
+): Promise<Signer | undefined> {
   if (!opts.sign) return undefined;
   if (opts.signKeyFile !== undefined) {
     let armoredKey: string;
@@ -74,11 +79,16 @@ async function signerFor(opts: CliOptions, config: RunConfig): Promise<Signer | 
     });
   }
   if (config.gpgSignKey !== undefined) return await createSigner({ gpgKeyId: config.gpgSignKey });
+  const gpgDefault = await defaultGpgKey();
+  if (gpgDefault !== undefined) {
+    reporter.info("No key given: signing with gpg's default key, as the original mkrepo");
+    return await createSigner({ gpgKeyId: gpgDefault });
+  }
   throw new MkrepoError({
     code: "usage",
     action: "sign",
-    reason:
-      "--sign needs a key: set MKREPO_SIGNING_KEY, pass --sign-key-file FILE, or set GPG_SIGN_KEY",
+    reason: "--sign needs a key: set MKREPO_SIGNING_KEY, pass --sign-key-file FILE, set " +
+      "GPG_SIGN_KEY, or give gpg a secret key (its default key is used, as the original mkrepo)",
     hint: "create one with: mkrepo keygen --name NAME --email EMAIL --out signing",
   });
 }
@@ -89,7 +99,7 @@ async function runUpdate(
   summaries: RepoSummary[],
 ): Promise<void> {
   const config = readConfig();
-  const signer = await signerFor(opts, config);
+  const signer = await signerFor(opts, config, reporter);
   if (signer) reporter.info(`Signing with ${signer.description}`);
   for (const arg of opts.paths) {
     const location = parseLocation(arg);
