@@ -49,7 +49,15 @@ Deno.test("mkrepo with an unknown flag exits 2 with a one-line error and a hint"
 });
 
 Deno.test("mkrepo --json with a usage error prints the JSON error object and exits 2", async () => {
-  for (const args of [["--bogus-flag", "./repo"], [], ["verify"], ["--concurrency", "0", "x"]]) {
+  for (
+    const args of [
+      ["--bogus-flag", "./repo"],
+      [],
+      ["verify"],
+      ["--concurrency", "0", "x"],
+      ["verify", "--s3-endpoint", "localhost:9", "s3://bucket/x"],
+    ]
+  ) {
     const r = await runCli(["--json", ...args]);
     assert.equal(r.code, 2, r.stderr);
     const json = JSON.parse(r.stdout);
