@@ -16,7 +16,7 @@ import { updateRepository } from "../repo/update.ts";
 import { type VerifyReport, verifyRepository } from "../repo/verify.ts";
 import type { RepoSummary } from "../repo/run_types.ts";
 import { createSigner, type Signer } from "../sign/signer.ts";
-import { generateKey } from "../sign/keygen.ts";
+import { runKeygen } from "./keygen_command.ts";
 import { defaultGpgKey } from "../sign/gpg_signer.ts";
 
 function print(text: string): void {
@@ -133,67 +133,6 @@ async function runUpdate(
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
-}
-
-function keyFileExists(file: string, files: string[]): MkrepoError {
-  return new MkrepoError({
-    code: "usage",
-    action: "write key file",
-    key: file,
-    reason: "it already exists",
-    hint: `choose another --out PREFIX, or remove ${files.join(" and ")} if you mean to replace ` +
-      "the key",
-  });
-}
-
-/** Writes a file that must not exist yet (keygen never overwrites a key). */
-async function writeNew(file: string, text: string, files: string[], mode?: number) {
-  try {
-    await Deno.writeTextFile(file, text, { mode, createNew: true });
-  } catch (err) {
-    if (err instanceof Deno.errors.AlreadyExists) throw keyFileExists(file, files);
-    throw err;
-  }
-}
-
-async function runKeygen(opts: CliOptions): Promise<void> {
-  const { name, email, type, out } = opts.keygen;
-  if (!name || !email) {
-    throw new MkrepoError({
-      code: "usage",
-      action: "create key",
-      reason: "keygen needs --name and --email",
-      hint: 'e.g. mkrepo keygen --name "My Repo" --email repo@example.com --out signing',
-    });
-  }
-  const files = out ? [`${out}.key`, `${out}.asc`] : [];
-  for (const file of files) {
-    if (await exists(file)) throw keyFileExists(file, files);
-  }
-  const key = await generateKey({ name, email, type });
-  if (out) {
-    await writeNew(`${out}.key`, key.privateKeyArmored, files, 0o600);
-    await writeNew(`${out}.asc`, key.publicKeyArmored, files);
-    Deno.stderr.writeSync(
-      new TextEncoder().encode(
-        `Wrote ${out}.key (private; keep it secret, e.g. in MKREPO_SIGNING_KEY) and ${out}.asc (public)\n` +
-          `Fingerprint: ${key.fingerprint}\n`,
-      ),
-    );
-  } else {
-    print(key.privateKeyArmored);
-    print(key.publicKeyArmored);
-  }
-}
-
 async function runVerify(opts: CliOptions): Promise<number> {
   const config = readConfig();
   let publicKey: string | undefined;
@@ -281,8 +220,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const summaries: RepoSummary[] = [];
   let failure: unknown;
   try {
-    if (opts.command === "keygen") await runKeygen(opts);
-    else if (opts.command === "verify") return await runVerify(opts);
+    if (opts.command === "keygen") {
+      const keys = await runKeygen(opts);
+      if (keys !== undefined) print(keys);
+    } else if (opts.command === "verify") return await runVerify(opts);
     else await runUpdate(opts, reporter, summaries);
   } catch (err) {
     failure = err;
