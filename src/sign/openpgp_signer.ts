@@ -60,6 +60,7 @@ export async function createOpenpgpSigner(options: OpenpgpSignerOptions): Promis
     });
   const now = options.now ?? new Date();
   let key = await readKey(options.key, fail);
+  const fingerprint = key.getFingerprint().toUpperCase();
   if (key.keyPacket.version !== 4) {
     throw fail(`it is a v${key.keyPacket.version} key; gpgv on Debian 12 reads v4 keys only`);
   }
@@ -69,7 +70,7 @@ export async function createOpenpgpSigner(options: OpenpgpSignerOptions): Promis
     await key.verifyPrimaryKey(now, undefined, config);
   } catch (cause) {
     const problem = await primaryKeyProblem(key, now, cause);
-    const hint = /expired/.test(problem) ? expiredKeyHint(fpr(key)) : newKeyHint;
+    const hint = /expired/.test(problem) ? expiredKeyHint(fingerprint) : newKeyHint;
     throw fail(problem, hint, cause);
   }
   let signingKey: openpgp.PrivateKey | openpgp.Subkey;
@@ -77,7 +78,7 @@ export async function createOpenpgpSigner(options: OpenpgpSignerOptions): Promis
     signingKey = await key.getSigningKey(undefined, now, undefined, { ...config, minRSABits: 0 });
   } catch (cause) {
     const problem = await signingKeyProblem(key, now);
-    const hint = /expired/.test(problem) ? expiredKeyHint(fpr(key)) : newKeyHint;
+    const hint = /expired/.test(problem) ? expiredKeyHint(fingerprint) : newKeyHint;
     throw fail(problem, hint, cause);
   }
   if (signingKey !== key) checkAlgorithm(signingKey.getAlgorithmInfo(), "signing subkey", fail);
@@ -107,7 +108,6 @@ export async function createOpenpgpSigner(options: OpenpgpSignerOptions): Promis
   }
 
   const signingKeyIDs = [signingKey.getKeyID()];
-  const fingerprint = key.getFingerprint().toUpperCase();
   const sub = signingKey === key
     ? ""
     : ` (signing subkey ${signingKey.getKeyID().toHex().toUpperCase()})`;
@@ -296,10 +296,6 @@ function checkSignature(signature: openpgp.Signature, source: string) {
     });
   }
   return packet;
-}
-
-function fpr(key: openpgp.PrivateKey): string {
-  return key.getFingerprint().toUpperCase();
 }
 
 function iso(date: Date): string {
