@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { MkrepoError } from "../errors.ts";
 import type { HashName } from "../record/checksums.ts";
 import { type Command, OPTIONS, type OptionSpec } from "./options.ts";
+import { USAGE } from "./help.ts";
 
 /** Parsed command line. */
 export interface CliOptions {
@@ -163,19 +164,29 @@ export function parseCli(argv: readonly string[]): CliOptions {
       command === "verify"
         ? "verify needs a PATH"
         : "missing PATH (a folder or s3://bucket/prefix)",
-      command === "verify"
-        ? "usage: mkrepo verify [--deep] [--key FILE] PATH"
-        : "usage: mkrepo [options] PATH [PATH...]; see mkrepo --help",
+      command === "verify" ? `usage: ${USAGE.verify}` : `usage: ${USAGE.update}; see mkrepo --help`,
     );
   }
   if (command === "keygen" && options.paths.length > 0) {
     throw usage(
       `keygen takes no PATH (got "${options.paths[0]}")`,
-      "usage: mkrepo keygen --name NAME --email EMAIL [--out PREFIX]",
+      `usage: ${USAGE.keygen}`,
     );
   }
   if (options.s3.secretAccessKey !== undefined && options.s3.accessKeyId === undefined) {
     throw usage("--s3-secret-access-key needs --s3-access-key-id");
+  }
+  if (options.publicKey !== undefined && !options.sign) {
+    throw usage(
+      "--public-key needs --sign (there is no signing key to publish without it)",
+      "add --sign (or --sign-key-file FILE), or drop --public-key",
+    );
+  }
+  if (options.s3.sseKmsKeyId !== undefined && sse !== "aws:kms") {
+    throw usage(
+      `--s3-sse-kms-key-id needs --s3-sse aws:kms (${sse ? `not ${sse}` : "none is given"})`,
+      "add --s3-sse aws:kms, or drop --s3-sse-kms-key-id",
+    );
   }
   return options;
 }

@@ -18,6 +18,8 @@ export interface RunConfig {
   /** Release Date from SOURCE_DATE_EPOCH, for reproducible output. */
   date?: Date;
   s3Endpoint?: string;
+  /** The variable s3Endpoint comes from, for messages. */
+  s3EndpointVariable?: "AWS_ENDPOINT_URL_S3" | "AWS_ENDPOINT_URL";
 }
 
 function get(name: string): string | undefined {
@@ -42,6 +44,8 @@ export function readConfig(): RunConfig {
     }
     date = new Date(Number(epoch) * 1000);
   }
+  const endpointVariable = (["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"] as const)
+    .find((name) => get(name) !== undefined);
   return {
     debOrigin: get("MKREPO_DEB_ORIGIN"),
     debLabel: get("MKREPO_DEB_LABEL"),
@@ -50,6 +54,7 @@ export function readConfig(): RunConfig {
     signingPassphrase: get("MKREPO_SIGNING_PASSPHRASE"),
     gpgSignKey: get("GPG_SIGN_KEY"),
     date,
-    s3Endpoint: get("AWS_ENDPOINT_URL_S3") ?? get("AWS_ENDPOINT_URL"),
+    s3Endpoint: endpointVariable && get(endpointVariable),
+    s3EndpointVariable: endpointVariable,
   };
 }

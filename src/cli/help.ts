@@ -26,16 +26,23 @@ function optionLines(group: OptionSpec["group"]): string[] {
   return lines;
 }
 
+/** One usage line per command, shown by `--help` and in usage errors' hints. */
+export const USAGE = {
+  update: "mkrepo [options] PATH [PATH...]",
+  verify: "mkrepo verify [--deep] [--key FILE] [--json] [--concurrency N] PATH",
+  keygen: "mkrepo keygen --name NAME --email EMAIL [--type ed25519|rsa4096] [--out PREFIX]",
+} as const;
+
 /** The full help text. */
 export function helpText(): string {
   const sections = GROUPS.map(([g, title]) => `${title}:\n${optionLines(g).join("\n")}`);
   return `mkrepo ${VERSION} — build signed apt and dnf/yum repositories from a folder of packages
 
 Usage:
-  mkrepo [options] PATH [PATH...]     update the repository at each PATH
-  mkrepo verify [--deep] [--key FILE] PATH
+  ${USAGE.update}     update the repository at each PATH
+  ${USAGE.verify}
                                       check a published repository end to end
-  mkrepo keygen --name NAME --email EMAIL [--type ed25519|rsa4096] [--out PREFIX]
+  ${USAGE.keygen}
                                       create a signing key pair (no gpg needed)
 
 PATH is a local folder or s3://bucket/prefix. A PATH holding pool/ is a Debian repository

@@ -9,23 +9,38 @@ import { readConfig, type RunConfig } from "./config.ts";
 import { Reporter } from "./reporter.ts";
 import { formatError, MkrepoError } from "../errors.ts";
 import { VERSION } from "../version.ts";
+import { plural } from "../util/plural.ts";
 import { parseLocation } from "../storage/location.ts";
 import { openStorage, type S3Settings } from "../storage/open_storage.ts";
 import { updateRepository } from "../repo/update.ts";
 import { type VerifyReport, verifyRepository } from "../repo/verify.ts";
 import type { RepoSummary } from "../repo/run_types.ts";
 import { createSigner, type Signer } from "../sign/signer.ts";
-import { generateKey } from "../sign/keygen.ts";
+import { runKeygen } from "./keygen_command.ts";
+import { defaultGpgKey } from "../sign/gpg_signer.ts";
 
 function print(text: string): void {
   Deno.stdout.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
 }
 
-function s3Settings(opts: CliOptions, config: RunConfig): S3Settings {
-  let endpoint = opts.s3.endpoint ?? config.s3Endpoint;
-  if (endpoint !== undefined && !/^[a-z]+:\/\//i.test(endpoint)) endpoint = `https://${endpoint}`;
+/** The S3 endpoint of the run; one without http:// or https:// is a usage error. */
+function s3Endpoint(opts: CliOptions, config: RunConfig): string | undefined {
+  const endpoint = opts.s3.endpoint ?? config.s3Endpoint;
+  if (endpoint === undefined || /^https?:\/\//i.test(endpoint)) return endpoint;
+  const source = opts.s3.endpoint !== undefined ? "--s3-endpoint" : config.s3EndpointVariable;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(endpoint)?.[1];
+  const bare = scheme ? endpoint.slice(scheme.length + 3) : endpoint;
+  throw new MkrepoError({
+    code: "usage",
+    reason: `${source} "${endpoint}" ` +
+      (scheme ? `has the scheme ${scheme}://; S3 speaks http or https` : "has no scheme"),
+    hint: `write http://${bare} (e.g. a local MinIO) or https://${bare}`,
+  });
+}
+
+function s3Settings(opts: CliOptions, config: RunConfig, kind: "fs" | "s3"): S3Settings {
   return {
-    endpoint,
+    endpoint: kind === "s3" ? s3Endpoint(opts, config) : undefined,
     region: opts.s3.region,
     accessKeyId: opts.s3.accessKeyId,
     secretAccessKey: opts.s3.secretAccessKey,
@@ -37,7 +52,11 @@ function s3Settings(opts: CliOptions, config: RunConfig): S3Settings {
   };
 }
 
-async function signerFor(opts: CliOptions, config: RunConfig): Promise<Signer | undefined> {
+async function signerFor(
+  opts: CliOptions,
+  config: RunConfig,
+  reporter: Reporter,
+): Promise<Signer | undefined> {
   if (!opts.sign) return undefined;
   if (opts.signKeyFile !== undefined) {
     let armoredKey: string;
@@ -60,11 +79,16 @@ async function signerFor(opts: CliOptions, config: RunConfig): Promise<Signer | 
     });
   }
   if (config.gpgSignKey !== undefined) return await createSigner({ gpgKeyId: config.gpgSignKey });
+  const gpgDefault = await defaultGpgKey();
+  if (gpgDefault !== undefined) {
+    reporter.info("No key given: signing with gpg's default key, as the original mkrepo");
+    return await createSigner({ gpgKeyId: gpgDefault });
+  }
   throw new MkrepoError({
     code: "usage",
     action: "sign",
-    reason:
-      "--sign needs a key: set MKREPO_SIGNING_KEY, pass --sign-key-file FILE, or set GPG_SIGN_KEY",
+    reason: "--sign needs a key: set MKREPO_SIGNING_KEY, pass --sign-key-file FILE, set " +
+      "GPG_SIGN_KEY, or give gpg a secret key (its default key is used, as the original mkrepo)",
     hint: "create one with: mkrepo keygen --name NAME --email EMAIL --out signing",
   });
 }
@@ -75,11 +99,11 @@ async function runUpdate(
   summaries: RepoSummary[],
 ): Promise<void> {
   const config = readConfig();
-  const signer = await signerFor(opts, config);
+  const signer = await signerFor(opts, config, reporter);
   if (signer) reporter.info(`Signing with ${signer.description}`);
   for (const arg of opts.paths) {
     const location = parseLocation(arg);
-    const storage = await openStorage(location, s3Settings(opts, config));
+    const storage = await openStorage(location, s3Settings(opts, config, location.kind));
     try {
       summaries.push(
         await updateRepository(storage, {
@@ -109,32 +133,6 @@ async function runUpdate(
   }
 }
 
-async function runKeygen(opts: CliOptions): Promise<void> {
-  const { name, email, type, out } = opts.keygen;
-  if (!name || !email) {
-    throw new MkrepoError({
-      code: "usage",
-      action: "create key",
-      reason: "keygen needs --name and --email",
-      hint: 'e.g. mkrepo keygen --name "My Repo" --email repo@example.com --out signing',
-    });
-  }
-  const key = await generateKey({ name, email, type });
-  if (out) {
-    await Deno.writeTextFile(`${out}.key`, key.privateKeyArmored, { mode: 0o600, createNew: true });
-    await Deno.writeTextFile(`${out}.asc`, key.publicKeyArmored, { createNew: true });
-    Deno.stderr.writeSync(
-      new TextEncoder().encode(
-        `Wrote ${out}.key (private; keep it secret, e.g. in MKREPO_SIGNING_KEY) and ${out}.asc (public)\n` +
-          `Fingerprint: ${key.fingerprint}\n`,
-      ),
-    );
-  } else {
-    print(key.privateKeyArmored);
-    print(key.publicKeyArmored);
-  }
-}
-
 async function runVerify(opts: CliOptions): Promise<number> {
   const config = readConfig();
   let publicKey: string | undefined;
@@ -153,7 +151,7 @@ async function runVerify(opts: CliOptions): Promise<number> {
   const reports: VerifyReport[] = [];
   for (const arg of opts.paths) {
     const location = parseLocation(arg);
-    const storage = await openStorage(location, s3Settings(opts, config));
+    const storage = await openStorage(location, s3Settings(opts, config, location.kind));
     try {
       reports.push(
         await verifyRepository(storage, location.display, {
@@ -171,12 +169,12 @@ async function runVerify(opts: CliOptions): Promise<number> {
   else {
     for (const r of reports) {
       const c = r.checked;
-      const what =
-        `${r.kind ?? "unknown"} repository: ${c.indexFiles} index files, ${c.packages} packages` +
-        `${opts.deep ? " (hashes)" : " (sizes)"}, ${c.signatures} signatures`;
+      const what = `${r.kind ?? "unknown"} repository: ${plural(c.indexFiles, "index file")}, ` +
+        `${plural(c.packages, "package")}${opts.deep ? " (hashes)" : " (sizes)"}, ` +
+        plural(c.signatures, "signature");
       if (r.ok) console.error(`${r.path}: OK, ${what}`);
       else {
-        console.error(`${r.path}: ${r.problems.length} problem(s), ${what}`);
+        console.error(`${r.path}: ${plural(r.problems.length, "problem")}, ${what}`);
         for (const p of r.problems) console.error(`  - ${p}`);
       }
     }
@@ -194,12 +192,29 @@ function exitCode(failure: unknown): number {
   return failure.code === "usage" ? 2 : failure.code === "partial-publish" ? 3 : 1;
 }
 
+/** The `--json` object of a run that failed before it had anything to report. */
+function printJsonError(err: unknown): void {
+  print(
+    JSON.stringify(
+      { ok: false, version: VERSION, repos: [], error: errorMessage(err), exitCode: exitCode(err) },
+      null,
+      2,
+    ),
+  );
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Runs mkrepo with the given arguments; returns the exit code. Never exits by itself. */
 export async function main(argv: readonly string[]): Promise<number> {
   let opts: CliOptions;
   try {
     opts = parseCli(argv);
   } catch (err) {
+    const end = argv.indexOf("--");
+    if ((end < 0 ? argv : argv.slice(0, end)).includes("--json")) printJsonError(err);
     console.error(formatError(err));
     return 2;
   }
@@ -219,8 +234,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const summaries: RepoSummary[] = [];
   let failure: unknown;
   try {
-    if (opts.command === "keygen") await runKeygen(opts);
-    else if (opts.command === "verify") return await runVerify(opts);
+    if (opts.command === "keygen") {
+      const keys = await runKeygen(opts);
+      if (keys !== undefined) print(keys);
+    } else if (opts.command === "verify") return await runVerify(opts);
     else await runUpdate(opts, reporter, summaries);
   } catch (err) {
     failure = err;
@@ -234,16 +251,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         dryRun: opts.dryRun,
         repos: summaries,
         ...(failure !== undefined
-          ? {
-            error: failure instanceof Error ? failure.message : String(failure),
-            exitCode: exitCode(failure),
-          }
+          ? { error: errorMessage(failure), exitCode: exitCode(failure) }
           : {}),
       },
       null,
       2,
     ));
-  }
+  } else if (opts.json && failure !== undefined) printJsonError(failure);
   if (failure !== undefined) {
     console.error(formatError(failure, { verbose: opts.verbose }));
     return exitCode(failure);
@@ -252,11 +266,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const s of summaries) {
       if (s.upToDate) continue;
       reporter.info(
-        `${s.path}: ${s.kind} repository, ${s.packages} packages (${s.added} added, ${s.changed} changed, ` +
+        `${s.path}: ${s.kind} repository, ${
+          plural(s.packages, "package")
+        } (${s.added} added, ${s.changed} changed, ` +
           `${s.removed} removed${
             s.malformed.length ? `, ${s.malformed.length} malformed skipped` : ""
           }), ` +
-          `${s.dryRun ? "would write" : "wrote"} ${s.written.length} files`,
+          `${s.dryRun ? "would write" : "wrote"} ${plural(s.written.length, "file")}`,
       );
     }
   }

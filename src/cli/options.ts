@@ -55,7 +55,8 @@ export const OPTIONS = {
   },
   sign: {
     type: "boolean",
-    help: "sign the metadata (key from MKREPO_SIGNING_KEY, --sign-key-file or GPG_SIGN_KEY)",
+    help: "sign the metadata (key from MKREPO_SIGNING_KEY, --sign-key-file, GPG_SIGN_KEY, " +
+      "else gpg's default key)",
     group: "signing",
   },
   "sign-key-file": {

@@ -66,6 +66,7 @@ export class Reporter implements RunEvents {
   #start = 0;
   #lastPlain = 0;
   #live = false;
+  #warned = new Set<string>();
 
   constructor(options: ReporterOptions = {}) {
     this.#o = {
@@ -93,7 +94,10 @@ export class Reporter implements RunEvents {
     if (this.#o.verbose) this.#line(message);
   }
 
+  /** Prints a warning; the same warning again (another PATH, a retry) is not repeated. */
   warn(message: string): void {
+    if (this.#warned.has(message)) return;
+    this.#warned.add(message);
     this.#line(`warning: ${message}`);
   }
 

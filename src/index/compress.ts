@@ -46,9 +46,13 @@ function loadXz(): Promise<XzModule | undefined> {
   return xzModule;
 }
 
-/** True when xz output can be produced on this platform. */
-export async function xzAvailable(): Promise<boolean> {
-  return (await loadXz()) !== undefined;
+/** Why xz output cannot be produced here, in a few words; undefined when it can. */
+export async function xzUnavailable(): Promise<string | undefined> {
+  if (await loadXz()) return undefined;
+  const ffi = await Deno.permissions.query({ name: "ffi" }).catch(() => undefined);
+  return ffi?.state === "granted"
+    ? "the native xz encoder (@napi-rs/lzma) does not load on this platform"
+    : "Deno runs without --allow-ffi, which the native xz encoder needs";
 }
 
 function zlibCollector(

@@ -28,6 +28,41 @@ export function poolPlace(key: string, components: ReadonlySet<string>): PoolPla
   return { dist: DEFAULT_DIST, component: DEFAULT_COMPONENT };
 }
 
+/** Archive areas of Debian and Ubuntu: names that are components, never pool letter folders. */
+const WELL_KNOWN_COMPONENTS = new Set([
+  "main",
+  "contrib",
+  "non-free",
+  "non-free-firmware",
+  "restricted",
+  "universe",
+  "multiverse",
+]);
+
+/**
+ * Warnings for `pool/<dist>/<component>/` folders holding packages whose component is a
+ * well-known one but not declared, so they go to dist "all": one per folder.
+ */
+export function undeclaredComponentWarnings(
+  keys: Iterable<string>,
+  components: ReadonlySet<string>,
+): string[] {
+  const folders = new Map<string, string>();
+  for (const key of keys) {
+    const parts = key.split("/");
+    if (parts.length < 4 || parts[0] !== "pool" || !debFileKind(key)) continue;
+    if (components.has(parts[2]) || !WELL_KNOWN_COMPONENTS.has(parts[2])) continue;
+    folders.set(`pool/${parts[1]}/${parts[2]}/`, parts[2]);
+  }
+  const flag = `--deb-components ${[...new Set([...components, ...folders.values()])].join(",")}`;
+  return [...folders].map(([folder, component]) =>
+    `${folder} is indexed in dist "${DEFAULT_DIST}", component "${DEFAULT_COMPONENT}": ` +
+    `"${component}" is not a declared component; to index it as ${
+      folder.replace(/^pool\//, "dists/")
+    }, run with ${flag}`
+  );
+}
+
 /** Package file kinds found in a pool, by extension. */
 export function debFileKind(key: string): "deb" | "udeb" | "ddeb" | "dsc" | undefined {
   const m = /\.(deb|udeb|ddeb|dsc)$/.exec(key);

@@ -6,7 +6,8 @@
  */
 import type { Storage } from "../storage/storage.ts";
 import { MkrepoError } from "../errors.ts";
-import { detectKind } from "../plan/layout.ts";
+import { detectKind, layouts } from "../plan/layout.ts";
+import { xzUnavailable } from "../index/compress.ts";
 import { type DebUpdateOptions, updateDebRepository } from "./update_deb.ts";
 import { updateRpmRepository } from "./update_rpm.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
@@ -76,9 +77,23 @@ async function updateOnce(
   attempt: number,
 ): Promise<RepoSummary> {
   const objects = await Array.fromAsync(storage.list(""));
+  const found = layouts(objects);
   const kind = detectKind(objects);
   if (kind === "deb") {
     if (attempt === 1) options.events.info(`Updating deb repository: ${options.path}`);
+    if (found.rpm) {
+      options.events.warn(
+        `${options.path} holds both pool/ (Debian) and Packages/ (RPM): building only the Debian ` +
+          "repository (pool/ comes first, as in the original mkrepo); the packages under " +
+          "Packages/ are not indexed: give them a PATH of their own",
+      );
+    }
+    const noXz = attempt === 1 ? await xzUnavailable() : undefined;
+    if (noXz) {
+      options.events.warn(
+        `Packages.xz and Sources.xz are not written (apt uses the .gz files): ${noXz}`,
+      );
+    }
     return await updateDebRepository(storage, { ...options, ...options.deb, objects, readCache });
   }
   if (kind === "rpm") {

@@ -8,7 +8,8 @@ import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import type { HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
-import { debFileKind, poolPlace } from "../plan/pool_path.ts";
+import { plural } from "../util/plural.ts";
+import { debFileKind, poolPlace, undeclaredComponentWarnings } from "../plan/pool_path.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
 import { publishRun } from "./publish_steps.ts";
 import { publicKeyFile } from "./public_key.ts";
@@ -74,6 +75,7 @@ export async function updateDebRepository(
 
   const components = new Set(options.components ?? ["main"]);
   for (const d of published.dists.values()) d.release.components.forEach((c) => components.add(c));
+  undeclaredComponentWarnings(byKey.keys(), components).forEach((w) => events.warn(w));
 
   // Plan: which pool files are unchanged, new, changed, gone.
   const packages = new Map<string, DebPackage>();
@@ -156,7 +158,7 @@ export async function updateDebRepository(
 
   if (isEmptyPlan(plan)) {
     summary.upToDate = true;
-    events.info(`${options.path}: up to date (${summary.packages} packages)`);
+    events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
     return summary;
   }
   const result = await publishRun(storage, plan, {

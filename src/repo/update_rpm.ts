@@ -11,6 +11,7 @@ import { compareRpmPackages } from "../record/rpm_package.ts";
 import { readRpm } from "../reader/rpm/read_rpm.ts";
 import { decompress } from "../reader/decompress.ts";
 import { compressionSuffix } from "../index/compress.ts";
+import { plural } from "../util/plural.ts";
 import { mergeRepodata, readRepodata } from "../index/rpm/read_metadata.ts";
 import {
   hasCompleteRepodata,
@@ -175,7 +176,7 @@ export async function updateRpmRepository(
     !keyFile && old.derived.length === 0 && await signedOk()
   ) {
     summary.upToDate = true;
-    events.info(`${options.path}: up to date (${summary.packages} packages)`);
+    events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
     return summary;
   }
   await published.complete();
@@ -193,7 +194,7 @@ export async function updateRpmRepository(
     !keyFile && old.derived.length === 0 && await signedOk()
   ) {
     summary.upToDate = true;
-    events.info(`${options.path}: up to date (${summary.packages} packages)`);
+    events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
     return summary;
   }
 

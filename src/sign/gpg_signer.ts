@@ -53,6 +53,41 @@ export async function createGpgSigner(options: GpgSignerOptions): Promise<Signer
   };
 }
 
+/**
+ * The key gpg signs with when given none, as the original mkrepo's `--sign` without
+ * GPG_SIGN_KEY: the fingerprint of the first secret key gpg lists that can sign (a
+ * `default-key` in gpg.conf is not consulted). Undefined when gpg is not installed, may not
+ * run, or holds no such key.
+ */
+export async function defaultGpgKey(
+  options: Omit<GpgSignerOptions, "keyId"> = {},
+): Promise<string | undefined> {
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command(options.gpgPath ?? "gpg", {
+      args: ["--batch", "--no-tty", "--with-colons", "--list-secret-keys"],
+      env: { ...options.env, ...(options.gpgHome ? { GNUPGHOME: options.gpgHome } : {}) },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+  } catch {
+    return undefined; // not installed, or no --allow-run=gpg
+  }
+  if (!out.success) return undefined;
+  const records = new TextDecoder().decode(out.stdout).split("\n").map((l) => l.split(":"));
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    // validity (e)xpired, (r)evoked, (d)isabled, (i)nvalid; capabilities: S = can sign;
+    // a "#" serial marks a stub whose secret part is elsewhere.
+    if (r[0] !== "sec" || "erdi".includes(r[1] || "-") || !r[11]?.includes("S")) continue;
+    if (r[14] === "#") continue;
+    const fpr = records.slice(i + 1).find((f) => f[0] === "fpr" || f[0] === "sec");
+    if (fpr?.[0] === "fpr" && fpr[9]) return fpr[9].toUpperCase();
+  }
+  return undefined;
+}
+
 interface GpgKey {
   fingerprint: string;
   algorithm: string;

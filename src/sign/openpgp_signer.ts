@@ -11,9 +11,11 @@ import { clearSignBody, type Signer } from "./signer.ts";
 import {
   algorithmName,
   checkAlgorithm,
+  expiredKeyHint,
   type Fail,
   keyText,
   newKeyHint,
+  unreadableKeyHint,
 } from "./signing_key_rules.ts";
 
 /** Options of createOpenpgpSigner(). */
@@ -58,6 +60,7 @@ export async function createOpenpgpSigner(options: OpenpgpSignerOptions): Promis
     });
   const now = options.now ?? new Date();
   let key = await readKey(options.key, fail);
+  const fingerprint = key.getFingerprint().toUpperCase();
   if (key.keyPacket.version !== 4) {
     throw fail(`it is a v${key.keyPacket.version} key; gpgv on Debian 12 reads v4 keys only`);
   }
@@ -66,13 +69,17 @@ export async function createOpenpgpSigner(options: OpenpgpSignerOptions): Promis
   try {
     await key.verifyPrimaryKey(now, undefined, config);
   } catch (cause) {
-    throw fail(await primaryKeyProblem(key, now, cause), undefined, cause);
+    const problem = await primaryKeyProblem(key, now, cause);
+    const hint = /expired/.test(problem) ? expiredKeyHint(fingerprint) : newKeyHint;
+    throw fail(problem, hint, cause);
   }
   let signingKey: openpgp.PrivateKey | openpgp.Subkey;
   try {
     signingKey = await key.getSigningKey(undefined, now, undefined, { ...config, minRSABits: 0 });
   } catch (cause) {
-    throw fail(await signingKeyProblem(key, now), undefined, cause);
+    const problem = await signingKeyProblem(key, now);
+    const hint = /expired/.test(problem) ? expiredKeyHint(fingerprint) : newKeyHint;
+    throw fail(problem, hint, cause);
   }
   if (signingKey !== key) checkAlgorithm(signingKey.getAlgorithmInfo(), "signing subkey", fail);
   await checkSelfSignatures(key, signingKey, now, fail);
@@ -101,7 +108,6 @@ export async function createOpenpgpSigner(options: OpenpgpSignerOptions): Promis
   }
 
   const signingKeyIDs = [signingKey.getKeyID()];
-  const fingerprint = key.getFingerprint().toUpperCase();
   const sub = signingKey === key
     ? ""
     : ` (signing subkey ${signingKey.getKeyID().toHex().toUpperCase()})`;
@@ -198,16 +204,16 @@ async function readKey(input: string | Uint8Array, fail: Fail): Promise<openpgp.
   } catch (cause) {
     const m = message(cause);
     if (/not of type private key/i.test(m)) {
-      throw fail("this is not a private key block", undefined, cause);
+      throw fail("this is not a private key block", unreadableKeyHint, cause);
     }
     if (/misformed armored text|unknown ascii armor|ascii armor/i.test(m)) {
       throw fail(
         "the armour cannot be parsed (not an OpenPGP private key block)",
-        undefined,
+        unreadableKeyHint,
         cause,
       );
     }
-    throw fail(`the key cannot be parsed: ${m}`, undefined, cause);
+    throw fail(`the key cannot be parsed: ${m}`, unreadableKeyHint, cause);
   }
   if (keys.length !== 1) {
     throw fail(

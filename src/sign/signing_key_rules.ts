@@ -16,8 +16,67 @@ export interface AlgorithmInfo {
   curve?: string;
 }
 
+/** How a key reaches mkrepo, ending the hints about keys. */
+const passKeyHint = "pass it in MKREPO_SIGNING_KEY or with --sign-key-file FILE";
+
 /** The hint given with every key that mkrepo cannot sign with. */
-export const newKeyHint = "create a new key with `mkrepo keygen` (ed25519 or rsa4096)";
+export const newKeyHint = "create a new key with `mkrepo keygen --name NAME --email EMAIL " +
+  `--out signing\` (ed25519 or rsa4096) and ${passKeyHint.replace("it", "signing.key")}`;
+
+/** The hint for a key whose text is not an OpenPGP private key. */
+export const unreadableKeyHint = "give the armored private key, from `-----BEGIN PGP PRIVATE KEY " +
+  "BLOCK-----` to its END line, as `gpg --armor --export-secret-keys <id>` prints it or " +
+  `\`mkrepo keygen\` writes it; ${passKeyHint}`;
+
+/** The hint for a key that expired: extend it, or make a new one. */
+export function expiredKeyHint(fingerprint: string): string {
+  return `extend it: gpg --quick-set-expire ${fingerprint} 2y, and the same with '*' after ` +
+    "2y for its subkeys, then export it again (gpg --armor --export-secret-keys " +
+    `${fingerprint}); or ${newKeyHint}`;
+}
+
+/** The hint for a key whose bytes were changed on the way. */
+const corruptedKeyHint = "copy the key again from where it was exported (a CI secret or a file " +
+  `edited by hand may have lost or changed characters), or export it again; ${passKeyHint}`;
+
+/** CRC-24 of OpenPGP armour (RFC 4880, 6.1). */
+function crc24(data: Uint8Array): number {
+  let crc = 0xb704ce;
+  for (const byte of data) {
+    crc ^= byte << 16;
+    for (let i = 0; i < 8; i++) {
+      crc <<= 1;
+      if (crc & 0x1000000) crc ^= 0x1864cfb;
+    }
+  }
+  return crc & 0xffffff;
+}
+
+/**
+ * Throws when an armored key carries a checksum line (`=XXXX`, as gpg writes it) that does not
+ * match its content: the text was changed after export, which openpgp.js (not checking the
+ * checksum) would otherwise report as anything from a bad self-signature to a wrong passphrase.
+ */
+function checkArmourChecksum(text: string, fail: Fail): void {
+  const armour =
+    /-----BEGIN PGP PRIVATE KEY BLOCK-----\r?\n(?:[^\r\n]+\r?\n)*\r?\n([A-Za-z0-9+/=\s]*?)\r?\n=([A-Za-z0-9+/]{4})\r?\n-----END PGP PRIVATE KEY BLOCK-----/
+      .exec(text);
+  if (!armour) return;
+  let body: Uint8Array;
+  let sum: Uint8Array;
+  try {
+    body = Uint8Array.from(atob(armour[1].replace(/\s/g, "")), (c) => c.charCodeAt(0));
+    sum = Uint8Array.from(atob(armour[2]), (c) => c.charCodeAt(0));
+  } catch {
+    return; // not base64: openpgp.js reports it
+  }
+  if (crc24(body) !== ((sum[0] << 16) | (sum[1] << 8) | sum[2])) {
+    throw fail(
+      "the key is corrupted: its armour checksum does not match its content",
+      corruptedKeyHint,
+    );
+  }
+}
 
 /**
  * The armored text of a key input (undefined for a binary key), with literal "\\n" escapes
@@ -47,6 +106,7 @@ export function keyText(input: string | Uint8Array, fail: Fail): string | undefi
       "export only the signing key: gpg --armor --export-secret-keys <id>",
     );
   }
+  if (text !== undefined) checkArmourChecksum(text, fail);
   return text;
 }
 

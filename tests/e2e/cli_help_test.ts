@@ -48,10 +48,76 @@ Deno.test("mkrepo with an unknown flag exits 2 with a one-line error and a hint"
   assert.deepEqual(rest, []);
 });
 
-Deno.test("mkrepo --json with an unknown flag keeps stdout empty", async () => {
-  const r = await runCli(["--json", "--bogus-flag", "./repo"]);
+Deno.test("mkrepo --json with a usage error prints the JSON error object and exits 2", async () => {
+  for (
+    const args of [
+      ["--bogus-flag", "./repo"],
+      [],
+      ["verify"],
+      ["--concurrency", "0", "x"],
+      ["verify", "--s3-endpoint", "localhost:9", "s3://bucket/x"],
+    ]
+  ) {
+    const r = await runCli(["--json", ...args]);
+    assert.equal(r.code, 2, r.stderr);
+    const json = JSON.parse(r.stdout);
+    assert.equal(json.ok, false);
+    assert.equal(json.version, config.version);
+    assert.match(json.error, /^Cannot run: /);
+    assert.equal(json.error, lines(r.stderr)[0].replace(/^error: /, ""));
+  }
+});
+
+Deno.test("mkrepo without --json keeps stdout empty on a usage error", async () => {
+  const r = await runCli(["--bogus-flag", "./repo"]);
   assert.equal(r.code, 2);
   assert.equal(r.stdout, "");
+});
+
+for (
+  const [name, args, env] of [
+    ["--s3-endpoint", ["--s3-endpoint", "127.0.0.1:9"], {}],
+    ["AWS_ENDPOINT_URL", [], { AWS_ENDPOINT_URL: "127.0.0.1:9" }],
+  ] as const
+) {
+  Deno.test(`mkrepo with ${name} without a scheme exits 2 suggesting http:// or https://`, async () => {
+    const r = await runCli([...args, "s3://bucket/repo"], {
+      env: { ...env, AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y" },
+    });
+    assert.equal(r.code, 2, r.stderr);
+    const [error, hint, ...rest] = lines(r.stderr);
+    assert.match(error, new RegExp(`^error: .*${name}.*"127\\.0\\.0\\.1:9".*scheme`));
+    assert.match(hint ?? "", /http:\/\/127\.0\.0\.1:9.*https:\/\/127\.0\.0\.1:9/);
+    assert.deepEqual(rest, []);
+  });
+}
+
+for (
+  const [flags, needs] of [
+    [["--public-key", "key.asc"], "--sign"],
+    [["--s3-sse-kms-key-id", "k1"], "--s3-sse aws:kms"],
+    [["--s3-sse", "AES256", "--s3-sse-kms-key-id", "k1"], "--s3-sse aws:kms"],
+  ] as const
+) {
+  Deno.test(`mkrepo ${flags.join(" ")} without ${needs} is a usage error`, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const r = await runCli([...flags, dir]);
+      assert.equal(r.code, 2, r.stderr);
+      const flag = flags.at(-2);
+      assert.match(lines(r.stderr)[0], new RegExp(`^error: .*${flag} needs ${needs}`));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("mkrepo --help shows every option verify takes in its usage line", async () => {
+  const r = await runCli(["--help"]);
+  const usage = /^ {2}mkrepo verify (.*)$/m.exec(r.stdout)?.[1] ?? "";
+  for (const flag of ["--deep", "--key", "--json", "--concurrency"]) {
+    assert.ok(usage.includes(flag), `verify usage line "${usage}" lacks ${flag}`);
+  }
 });
 
 Deno.test("mkrepo without a PATH exits 2 with a usage hint", async () => {
