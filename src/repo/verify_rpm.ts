@@ -10,7 +10,7 @@ import { readPrimary } from "../index/rpm/read_metadata.ts";
 import { hashStream } from "../reader/hashing.ts";
 import type { Checksums } from "../record/checksums.ts";
 import { compressionOf, decompress } from "../reader/decompress.ts";
-import { checkFile, runChecks, type VerifyContext } from "./verify.ts";
+import { checkFile, runChecks, type VerifyContext } from "./verify_checks.ts";
 
 const REPOMD = "repodata/repomd.xml";
 

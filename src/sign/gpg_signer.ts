@@ -5,7 +5,8 @@
  */
 
 import { MkrepoError } from "../errors.ts";
-import { clearSignBody, type Signer } from "./signer.ts";
+import type { Signer } from "./signer.ts";
+import { clearSignBody } from "./clear_sign_body.ts";
 
 /** Options of createGpgSigner(). */
 export interface GpgSignerOptions {

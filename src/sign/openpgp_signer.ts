@@ -7,7 +7,8 @@
 
 import * as openpgp from "openpgp";
 import { MkrepoError } from "../errors.ts";
-import { clearSignBody, type Signer } from "./signer.ts";
+import type { Signer } from "./signer.ts";
+import { clearSignBody } from "./clear_sign_body.ts";
 import {
   algorithmName,
   checkAlgorithm,

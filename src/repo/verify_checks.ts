@@ -1,0 +1,80 @@
+/**
+ * What the checks of `mkrepo verify` share, for both formats: options, the report, the context
+ * of one verification, the file check against expected checksums, and a bounded runner.
+ * @module
+ */
+import type { ObjectInfo, Storage } from "../storage/storage.ts";
+import type { RepoKind } from "../plan/layout.ts";
+import { hashStream } from "../reader/hashing.ts";
+import type { Checksums, HashName } from "../record/checksums.ts";
+
+/** Options of verifyRepository(). */
+export interface VerifyOptions {
+  /** Read every package and compare its digests (default: sizes only). */
+  deep?: boolean;
+  /** Armored public key(s) the signatures must verify with; without it signatures are not checked. */
+  publicKey?: string;
+  /** Packages read in parallel with `deep`. */
+  concurrency?: number;
+}
+
+/** What verify found. */
+export interface VerifyReport {
+  path: string;
+  kind?: RepoKind;
+  ok: boolean;
+  problems: string[];
+  checked: { indexFiles: number; packages: number; signatures: number };
+}
+
+const HASHES: readonly HashName[] = ["md5", "sha1", "sha256", "sha512"];
+
+/** Shared state of one verification. */
+export interface VerifyContext {
+  storage: Storage;
+  byKey: ReadonlyMap<string, ObjectInfo>;
+  options: VerifyOptions;
+  report: VerifyReport;
+}
+
+/** Checks that `key` exists with `expected` size and (when reading) digests; records problems. */
+export async function checkFile(
+  ctx: VerifyContext,
+  key: string,
+  expected: Checksums,
+  what: string,
+  read: boolean,
+): Promise<boolean> {
+  const obj = ctx.byKey.get(key);
+  if (!obj) {
+    ctx.report.problems.push(`${what} ${key} is missing`);
+    return false;
+  }
+  if (obj.size !== expected.size) {
+    ctx.report.problems.push(`${what} ${key} has ${obj.size} bytes, expected ${expected.size}`);
+    return false;
+  }
+  if (!read) return true;
+  const algorithms = HASHES.filter((h) => expected[h] !== undefined);
+  const actual = await hashStream(await ctx.storage.read(key), algorithms);
+  for (const h of algorithms) {
+    if (actual[h] !== expected[h]?.toLowerCase()) {
+      ctx.report.problems.push(`${what} ${key} has ${h} ${actual[h]}, expected ${expected[h]}`);
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Runs checks with bounded concurrency. */
+export async function runChecks(
+  tasks: (() => Promise<unknown>)[],
+  concurrency: number,
+): Promise<void> {
+  const queue = [...tasks];
+  await Promise.all(
+    Array.from({ length: Math.max(1, concurrency) }, async () => {
+      for (let t = queue.shift(); t; t = queue.shift()) await t();
+    }),
+  );
+}
