@@ -22,6 +22,10 @@ export interface CliOptions {
   concurrency?: number;
   force: boolean;
   sign: boolean;
+  /** --no-sign: publish unsigned on purpose. */
+  noSign: boolean;
+  /** --replace-key: accept a key other than the recorded one. */
+  replaceKey: boolean;
   signKeyFile?: string;
   publicKey?: string;
   verifyKey?: string;
@@ -32,19 +36,22 @@ export interface CliOptions {
     accessKeyId?: string;
     secretAccessKey?: string;
     publicRead: boolean;
+    /** --no-s3-public-read. */
+    noPublicRead: boolean;
     storageClass?: string;
     sse?: string;
     sseKmsKeyId?: string;
   };
+  /** Options that shape the repository: undefined when not given (the recorded value stays). */
   deb: {
     origin?: string;
     label?: string;
     description?: string;
-    architectures: string[];
-    components: string[];
-    hashes: HashName[];
+    architectures?: string[];
+    components?: string[];
+    hashes?: HashName[];
   };
-  rpmCompression: "gzip" | "xz" | "zstd";
+  rpmCompression?: "gzip" | "xz" | "zstd";
   keygen: { name?: string; email?: string; type: "ed25519" | "rsa4096"; out?: string };
 }
 
@@ -81,7 +88,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
 
   let positionals = parsed.positionals;
   let command: Command = "update";
-  if (positionals[0] === "verify" || positionals[0] === "keygen") {
+  if (
+    positionals[0] === "verify" || positionals[0] === "keygen" || positionals[0] === "settings"
+  ) {
     command = positionals[0];
     positionals = positionals.slice(1);
   }
@@ -99,6 +108,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     }
   }
   const hashes = list(str("deb-hashes") ?? "md5,sha256");
+  const hashesGiven = str("deb-hashes") !== undefined;
   for (const h of hashes) {
     if (!["md5", "sha1", "sha256", "sha512"].includes(h)) {
       throw usage(`--deb-hashes: unknown digest "${h}" (use md5, sha1, sha256, sha512)`);
@@ -106,8 +116,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
   }
   if (!hashes.includes("sha256")) hashes.push("sha256");
   if (!hashes.includes("md5")) hashes.unshift("md5");
-  const rpmCompression = str("rpm-compression") ?? "gzip";
-  if (!["gzip", "xz", "zstd"].includes(rpmCompression)) {
+  const rpmCompression = str("rpm-compression");
+  if (rpmCompression !== undefined && !["gzip", "xz", "zstd"].includes(rpmCompression)) {
     throw usage(`--rpm-compression must be gzip, xz or zstd, not "${rpmCompression}"`);
   }
   const sse = str("s3-sse");
@@ -119,6 +129,13 @@ export function parseCli(argv: readonly string[]): CliOptions {
     throw usage(`--type must be ed25519 or rsa4096, not "${keyType}"`);
   }
   if (bool("quiet") && bool("verbose")) throw usage("--quiet and --verbose cannot be combined");
+  if (bool("no-sign") && (bool("sign") || str("sign-key-file") !== undefined)) {
+    throw usage("--no-sign cannot be combined with --sign or --sign-key-file");
+  }
+  if (bool("s3-public-read") && bool("no-s3-public-read")) {
+    throw usage("--s3-public-read and --no-s3-public-read cannot be combined");
+  }
+  const given = (k: string) => (str(k) !== undefined ? list(str(k)) : undefined);
 
   const options: CliOptions = {
     command,
@@ -132,6 +149,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     concurrency,
     force: bool("force"),
     sign: bool("sign") || str("sign-key-file") !== undefined,
+    noSign: bool("no-sign"),
+    replaceKey: bool("replace-key"),
     signKeyFile: str("sign-key-file"),
     publicKey: str("public-key"),
     verifyKey: str("key"),
@@ -142,6 +161,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
       accessKeyId: str("s3-access-key-id"),
       secretAccessKey: str("s3-secret-access-key"),
       publicRead: bool("s3-public-read"),
+      noPublicRead: bool("no-s3-public-read"),
       storageClass: str("s3-storage-class"),
       sse,
       sseKmsKeyId: str("s3-sse-kms-key-id"),
@@ -150,9 +170,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
       origin: str("deb-origin"),
       label: str("deb-label"),
       description: str("deb-description"),
-      architectures: list(str("deb-architectures")),
-      components: list(str("deb-components") ?? "main"),
-      hashes: hashes as HashName[],
+      architectures: given("deb-architectures"),
+      components: given("deb-components"),
+      hashes: hashesGiven ? hashes as HashName[] : undefined,
     },
     rpmCompression: rpmCompression as CliOptions["rpmCompression"],
     keygen: { name: str("name"), email: str("email"), type: keyType, out: str("out") },
@@ -160,11 +180,13 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (options.help || options.version) return options;
   if (command !== "keygen" && options.paths.length === 0) {
     throw usage(
-      command === "verify"
-        ? "verify needs a PATH"
+      command === "verify" || command === "settings"
+        ? `${command} needs a PATH`
         : "missing PATH (a folder or s3://bucket/prefix)",
       command === "verify"
         ? "usage: mkrepo verify [--deep] [--key FILE] PATH"
+        : command === "settings"
+        ? "usage: mkrepo settings [--json] PATH"
         : "usage: mkrepo [options] PATH [PATH...]; see mkrepo --help",
     );
   }

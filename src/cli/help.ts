@@ -35,13 +35,17 @@ Usage:
   mkrepo [options] PATH [PATH...]     update the repository at each PATH
   mkrepo verify [--deep] [--key FILE] PATH
                                       check a published repository end to end
+  mkrepo settings [--json] PATH       print the settings the repository records (mkrepo.json)
   mkrepo keygen --name NAME --email EMAIL [--type ed25519|rsa4096] [--out PREFIX]
                                       create a signing key pair (no gpg needed)
 
 PATH is a local folder or s3://bucket/prefix. A PATH holding pool/ is a Debian repository
 (pool/<dist>/<component>/... → dists/<dist>/...; other files under pool/ → dist "all");
 a PATH holding Packages/ is an RPM repository (→ repodata/). Only new or changed packages are
-read; removed ones leave the indexes.
+read; removed ones leave the indexes. Options that shape the result (signing key, public read,
+architectures, components, Release fields, digests, compression, --public-key) are recorded in
+PATH/mkrepo.json and reused by later runs; a signed repository is never unsigned by a run that
+lacks the key (use --no-sign to do it on purpose).
 
 ${sections.join("\n\n")}
 

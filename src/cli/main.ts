@@ -12,6 +12,7 @@ import { VERSION } from "../version.ts";
 import { parseLocation } from "../storage/location.ts";
 import { openStorage, type S3Settings } from "../storage/open_storage.ts";
 import { updateRepository } from "../repo/update.ts";
+import { describeSettings, readSettings } from "../repo/settings.ts";
 import { type VerifyReport, verifyRepository } from "../repo/verify.ts";
 import type { RepoSummary } from "../repo/run_types.ts";
 import { createSigner, type Signer } from "../sign/signer.ts";
@@ -69,6 +70,13 @@ async function signerFor(opts: CliOptions, config: RunConfig): Promise<Signer | 
   });
 }
 
+/** How a refused run is told to act (repo/ knows no flag names). */
+const SIGNING_HINTS = {
+  passKey: "pass the key with MKREPO_SIGNING_KEY, --sign-key-file FILE or GPG_SIGN_KEY",
+  noSign: "to publish it unsigned on purpose, run with --no-sign",
+  replaceKey: "pass the recorded key, or run with --replace-key to sign with this one from now on",
+};
+
 async function runUpdate(
   opts: CliOptions,
   reporter: Reporter,
@@ -77,6 +85,12 @@ async function runUpdate(
   const config = readConfig();
   const signer = await signerFor(opts, config);
   if (signer) reporter.info(`Signing with ${signer.description}`);
+  // A repository that records a signature is signed with the configured key without --sign.
+  let configured: Promise<Signer | undefined> | undefined;
+  const loadSigner = () =>
+    configured ??= config.signingKey !== undefined || config.gpgSignKey !== undefined
+      ? signerFor({ ...opts, sign: true }, config)
+      : Promise.resolve(undefined);
   for (const arg of opts.paths) {
     const location = parseLocation(arg);
     const storage = await openStorage(location, s3Settings(opts, config));
@@ -89,8 +103,12 @@ async function runUpdate(
           dryRun: opts.dryRun,
           concurrency: opts.concurrency ?? (location.kind === "s3" ? 16 : 4),
           signer,
+          loadSigner,
+          noSign: opts.noSign,
+          replaceKey: opts.replaceKey,
+          signingHints: SIGNING_HINTS,
           publicKeyName: opts.publicKey,
-          publicRead: opts.s3.publicRead,
+          publicRead: opts.s3.publicRead ? true : opts.s3.noPublicRead ? false : undefined,
           date: config.date,
           deb: {
             hashes: opts.deb.hashes,
@@ -132,6 +150,36 @@ async function runKeygen(opts: CliOptions): Promise<void> {
   } else {
     print(key.privateKeyArmored);
     print(key.publicKeyArmored);
+  }
+}
+
+async function runSettings(opts: CliOptions): Promise<void> {
+  const config = readConfig();
+  const repos = [];
+  for (const arg of opts.paths) {
+    const location = parseLocation(arg);
+    const storage = await openStorage(location, s3Settings(opts, config));
+    try {
+      repos.push({ path: location.display, ...await readSettings(storage) });
+    } finally {
+      await storage.close?.();
+    }
+  }
+  if (opts.json) {
+    print(JSON.stringify({ ok: true, version: VERSION, repos }, null, 2));
+    return;
+  }
+  for (const r of repos) {
+    if (!r.settings) {
+      print(`${r.path}: nothing published yet (no settings)`);
+      continue;
+    }
+    print(
+      `${r.path}: ${
+        r.recorded ? "recorded in mkrepo.json" : "derived from what it publishes (not recorded yet)"
+      }`,
+    );
+    for (const line of describeSettings(r.settings)) print(`  ${line}`);
   }
 }
 
@@ -210,6 +258,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let failure: unknown;
   try {
     if (opts.command === "keygen") await runKeygen(opts);
+    else if (opts.command === "settings") await runSettings(opts);
     else if (opts.command === "verify") return await runVerify(opts);
     else await runUpdate(opts, reporter, summaries);
   } catch (err) {

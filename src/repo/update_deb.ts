@@ -16,7 +16,7 @@ import { readDeb } from "../reader/deb/read_deb.ts";
 import { readDsc } from "../reader/deb/read_dsc.ts";
 import { hashStream } from "../reader/hashing.ts";
 import { readPublishedDeb } from "../index/deb/read_packages.ts";
-import type { PublishPlan } from "../publish/publisher.ts";
+import type { OutputFile, PublishPlan } from "../publish/publisher.ts";
 import { planDist } from "./deb_dist.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
@@ -48,6 +48,10 @@ export interface DebUpdateOptions {
   objects?: ObjectInfo[];
   /** Records read by an earlier attempt of the same run (kept across conflict retries). */
   readCache?: ReadCache<DebPackage | DebSource>;
+  /** The repository's settings file, published with the indexes when it changed. */
+  settingsFile?: OutputFile;
+  /** Called once the run is known to publish, before anything is written. */
+  beforePublish?: (summary: RepoSummary) => Promise<void>;
 }
 
 function sameTime(a: number, b: number): boolean {
@@ -155,12 +159,14 @@ export async function updateDebRepository(
   }
   const keyFile = await publicKeyFile(storage, byKey, options.signer, options.publicKeyName);
   if (keyFile) plan.indexes.push(keyFile);
+  if (options.settingsFile) plan.indexes.push(options.settingsFile);
 
   if (plan.entryPoints.length === 0 && plan.indexes.length === 0 && plan.remove.length === 0) {
     summary.upToDate = true;
     events.info(`${options.path}: up to date (${summary.packages} packages)`);
     return summary;
   }
+  await options.beforePublish?.(summary);
   const condition = entryConditions[0];
   const result = await publishRun(storage, plan, {
     events,

@@ -25,7 +25,12 @@ import {
   metadataRecord,
   writeMetadataFile,
 } from "../index/rpm/metadata_file.ts";
-import { CACHE_ENTRY, CACHE_IMMUTABLE, type PublishPlan } from "../publish/publisher.ts";
+import {
+  CACHE_ENTRY,
+  CACHE_IMMUTABLE,
+  type OutputFile,
+  type PublishPlan,
+} from "../publish/publisher.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
@@ -49,6 +54,10 @@ export interface RpmUpdateOptions {
   publicRead?: boolean;
   objects?: ObjectInfo[];
   readCache?: ReadCache<RpmPackage>;
+  /** The repository's settings file, published with the indexes when it changed. */
+  settingsFile?: OutputFile;
+  /** Called once the run is known to publish, before anything is written. */
+  beforePublish?: (summary: RepoSummary) => Promise<void>;
 }
 
 const REPOMD = "repodata/repomd.xml";
@@ -163,7 +172,7 @@ export async function updateRpmRepository(
     );
   if (
     old && sameFiles && toRead.length === 0 && summary.removedKeys.length === 0 && malformedOk &&
-    signedOk && !keyFile && old.derived.length === 0
+    signedOk && !keyFile && !options.settingsFile && old.derived.length === 0
   ) {
     summary.upToDate = true;
     events.info(`${options.path}: up to date (${summary.packages} packages)`);
@@ -181,7 +190,7 @@ export async function updateRpmRepository(
   const oldHrefs = new Set(old?.produced.map((r) => r.location.href));
   if (
     old && files.every((f) => oldHrefs.has(f.key)) && malformedOk && signedOk && !keyFile &&
-    old.derived.length === 0
+    !options.settingsFile && old.derived.length === 0
   ) {
     summary.upToDate = true;
     events.info(`${options.path}: up to date (${summary.packages} packages)`);
@@ -212,6 +221,7 @@ export async function updateRpmRepository(
   }
   await planMalformedList(plan, MALFORMED, summary.malformed, storage, byKey);
   if (keyFile) plan.indexes.push(keyFile);
+  if (options.settingsFile) plan.indexes.push(options.settingsFile);
   plan.entryPoints.push({
     key: REPOMD,
     data: repomd,
@@ -237,6 +247,7 @@ export async function updateRpmRepository(
     if (/^repodata\/[0-9a-f]{32,128}-[^/]+$/.test(key) && !keep.has(key)) plan.remove.push(key);
   }
 
+  await options.beforePublish?.(summary);
   const result = await publishRun(storage, plan, {
     events,
     dryRun: options.dryRun,
