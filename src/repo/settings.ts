@@ -282,13 +282,16 @@ export async function resolveSettings(
   if (kind === "deb") {
     const d = request.deb ?? {};
     const p = previous?.deb;
+    // Lists as sets, in the order Release and Packages write them.
+    const set = (l: readonly string[]) => [...new Set(l)].sort();
+    const hashes = d.hashes ?? p?.hashes ?? DEFAULT_HASHES;
     settings.deb = {
-      architectures: d.architectures ?? p?.architectures ?? [],
-      components: d.components ?? p?.components ?? ["main"],
+      architectures: set(d.architectures ?? p?.architectures ?? []),
+      components: set(d.components ?? p?.components ?? ["main"]),
       origin: d.origin ?? p?.origin,
       label: d.label ?? p?.label,
       description: d.description ?? p?.description,
-      hashes: d.hashes ?? p?.hashes ?? DEFAULT_HASHES,
+      hashes: (["md5", "sha1", "sha256", "sha512"] as const).filter((h) => hashes.includes(h)),
     };
   } else {
     settings.rpm = {
