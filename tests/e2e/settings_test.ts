@@ -86,17 +86,18 @@ for (const backend of BACKENDS) {
           MKREPO_SIGNING_KEY: key,
         });
         assert.equal(first.code, 0, first.stderr);
+
+        // No key, no flags: refused before anything is written.
+        const before = await snapshot(repo);
+        const keyless = await runMkrepo(repo, [], { MKREPO_SIGNING_KEY: undefined });
+        assert.equal(keyless.code, 1, keyless.stderr);
+        assert.deepEqual(await snapshot(repo), before);
         const recorded = await settingsJson(repo);
         assert.equal(recorded.recorded, true);
         assert.equal(recorded.settings.signed, true);
         assert.equal(recorded.settings.publicRead, true);
         const fingerprint = recorded.settings.signingKeys[0];
         assert.match(fingerprint, /^[0-9A-F]{40}$/);
-
-        // No key, no flags: refused before anything is written.
-        const before = await snapshot(repo);
-        const keyless = await runMkrepo(repo, [], { MKREPO_SIGNING_KEY: undefined });
-        assert.equal(keyless.code, 1, keyless.stderr);
         assert.match(keyless.stderr, new RegExp(`signed by key ${fingerprint}`));
         assert.match(keyless.stderr, /MKREPO_SIGNING_KEY/);
         assert.match(keyless.stderr, /--no-sign/);
@@ -293,4 +294,23 @@ Deno.test("mkrepo derives the settings of a repository published without mkrepo.
   } finally {
     await Deno.remove(keys, { recursive: true });
   }
+});
+
+Deno.test("mkrepo (s3): public read recorded on run 1 covers run 2's metadata and a privately uploaded package", async () => {
+  await withBackend("s3", async (repo) => {
+    await repo.put(`pool/main/${HELLO}`, fixture(`deb/${HELLO}`));
+    const first = await runMkrepo(repo, ["--s3-public-read"]);
+    assert.equal(first.code, 0, first.stderr);
+    await userUpload(repo, `pool/main/${NETBASE}`, fixture(`deb/${NETBASE}`));
+    assert.equal(await anonymousStatus(repo, `pool/main/${NETBASE}`), 403);
+    const second = await runMkrepo(repo);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(await anonymousStatus(repo, `pool/main/${NETBASE}`), 200);
+    assert.equal(await anonymousStatus(repo, "dists/all/Release"), 200);
+    await withApt({ sources: source(repo, { trusted: true }) }, async (apt) => {
+      const u = await apt.update();
+      assert.ok(u.ok, u.stdout + u.stderr);
+      await apt.download("netbase");
+    });
+  }, { publicPolicy: false });
 });
