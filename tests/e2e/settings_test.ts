@@ -296,11 +296,17 @@ Deno.test("mkrepo derives the settings of a repository published without mkrepo.
   }
 });
 
-Deno.test("mkrepo (s3): public read recorded on run 1 covers run 2's metadata and a privately uploaded package", async () => {
+Deno.test("mkrepo (s3): public read, once turned on, covers existing packages, metadata and a privately uploaded package", async () => {
   await withBackend("s3", async (repo) => {
     await repo.put(`pool/main/${HELLO}`, fixture(`deb/${HELLO}`));
+    const private1 = await runMkrepo(repo);
+    assert.equal(private1.code, 0, private1.stderr);
+    assert.equal(await anonymousStatus(repo, `pool/main/${HELLO}`), 403);
+    // Turned on for an existing repository: every existing package gets the ACL once.
     const first = await runMkrepo(repo, ["--s3-public-read"]);
     assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(first.summary.settingsChanged, ["public read: off → on"]);
+    assert.equal(await anonymousStatus(repo, `pool/main/${HELLO}`), 200);
     await userUpload(repo, `pool/main/${NETBASE}`, fixture(`deb/${NETBASE}`));
     assert.equal(await anonymousStatus(repo, `pool/main/${NETBASE}`), 403);
     const second = await runMkrepo(repo);
