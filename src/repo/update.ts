@@ -122,12 +122,10 @@ async function updateOnce(
         events.info(`Signing with ${resolved.signer.description}, as the repository records`);
       }
       for (const change of resolved.changes) events.info(`${path}: ${change}`);
-      if (resolved.file && !recorded) {
-        events.info(
-          resolved.derived
-            ? `${path}: recording the settings it publishes with in ${SETTINGS_KEY}`
-            : `${path}: recording its settings in ${SETTINGS_KEY}`,
-        );
+      if (resolved.file && resolved.derived) {
+        events.info(`${path}: recording the settings it publishes with in ${SETTINGS_KEY}`);
+      } else if (resolved.file && !recorded) {
+        events.detail(`Recording the settings in ${SETTINGS_KEY}`);
       }
     }
     const everything = s.publicRead && !(resolved.previous?.publicRead ?? false);
