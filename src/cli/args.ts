@@ -23,6 +23,10 @@ export interface CliOptions {
   concurrency?: number;
   force: boolean;
   sign: boolean;
+  /** --no-sign: publish unsigned on purpose. */
+  noSign: boolean;
+  /** --replace-key: accept a key other than the recorded one. */
+  replaceKey: boolean;
   signKeyFile?: string;
   publicKey?: string;
   verifyKey?: string;
@@ -33,19 +37,22 @@ export interface CliOptions {
     accessKeyId?: string;
     secretAccessKey?: string;
     publicRead: boolean;
+    /** --no-s3-public-read. */
+    noPublicRead: boolean;
     storageClass?: string;
     sse?: string;
     sseKmsKeyId?: string;
   };
+  /** Options that shape the repository: undefined when not given (the recorded value stays). */
   deb: {
     origin?: string;
     label?: string;
     description?: string;
-    architectures: string[];
-    components: string[];
-    hashes: HashName[];
+    architectures?: string[];
+    components?: string[];
+    hashes?: HashName[];
   };
-  rpmCompression: "gzip" | "xz" | "zstd";
+  rpmCompression?: "gzip" | "xz" | "zstd";
   keygen: { name?: string; email?: string; type: "ed25519" | "rsa4096"; out?: string };
 }
 
@@ -82,7 +89,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
 
   let positionals = parsed.positionals;
   let command: Command = "update";
-  if (positionals[0] === "verify" || positionals[0] === "keygen") {
+  if (
+    positionals[0] === "verify" || positionals[0] === "keygen" || positionals[0] === "settings"
+  ) {
     command = positionals[0];
     positionals = positionals.slice(1);
   }
@@ -100,6 +109,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     }
   }
   const hashes = list(str("deb-hashes") ?? "md5,sha256");
+  const hashesGiven = str("deb-hashes") !== undefined;
   for (const h of hashes) {
     if (!["md5", "sha1", "sha256", "sha512"].includes(h)) {
       throw usage(`--deb-hashes: unknown digest "${h}" (use md5, sha1, sha256, sha512)`);
@@ -107,8 +117,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
   }
   if (!hashes.includes("sha256")) hashes.push("sha256");
   if (!hashes.includes("md5")) hashes.unshift("md5");
-  const rpmCompression = str("rpm-compression") ?? "gzip";
-  if (!["gzip", "xz", "zstd"].includes(rpmCompression)) {
+  const rpmCompression = str("rpm-compression");
+  if (rpmCompression !== undefined && !["gzip", "xz", "zstd"].includes(rpmCompression)) {
     throw usage(`--rpm-compression must be gzip, xz or zstd, not "${rpmCompression}"`);
   }
   const sse = str("s3-sse");
@@ -120,6 +130,13 @@ export function parseCli(argv: readonly string[]): CliOptions {
     throw usage(`--type must be ed25519 or rsa4096, not "${keyType}"`);
   }
   if (bool("quiet") && bool("verbose")) throw usage("--quiet and --verbose cannot be combined");
+  if (bool("no-sign") && (bool("sign") || str("sign-key-file") !== undefined)) {
+    throw usage("--no-sign cannot be combined with --sign or --sign-key-file");
+  }
+  if (bool("s3-public-read") && bool("no-s3-public-read")) {
+    throw usage("--s3-public-read and --no-s3-public-read cannot be combined");
+  }
+  const given = (k: string) => (str(k) !== undefined ? list(str(k)) : undefined);
 
   const options: CliOptions = {
     command,
@@ -133,6 +150,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     concurrency,
     force: bool("force"),
     sign: bool("sign") || str("sign-key-file") !== undefined,
+    noSign: bool("no-sign"),
+    replaceKey: bool("replace-key"),
     signKeyFile: str("sign-key-file"),
     publicKey: str("public-key"),
     verifyKey: str("key"),
@@ -143,6 +162,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
       accessKeyId: str("s3-access-key-id"),
       secretAccessKey: str("s3-secret-access-key"),
       publicRead: bool("s3-public-read"),
+      noPublicRead: bool("no-s3-public-read"),
       storageClass: str("s3-storage-class"),
       sse,
       sseKmsKeyId: str("s3-sse-kms-key-id"),
@@ -151,9 +171,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
       origin: str("deb-origin"),
       label: str("deb-label"),
       description: str("deb-description"),
-      architectures: list(str("deb-architectures")),
-      components: list(str("deb-components") ?? "main"),
-      hashes: hashes as HashName[],
+      architectures: given("deb-architectures"),
+      components: given("deb-components"),
+      hashes: hashesGiven ? hashes as HashName[] : undefined,
     },
     rpmCompression: rpmCompression as CliOptions["rpmCompression"],
     keygen: { name: str("name"), email: str("email"), type: keyType, out: str("out") },
@@ -161,10 +181,14 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (options.help || options.version) return options;
   if (command !== "keygen" && options.paths.length === 0) {
     throw usage(
-      command === "verify"
-        ? "verify needs a PATH"
+      command === "verify" || command === "settings"
+        ? `${command} needs a PATH`
         : "missing PATH (a folder or s3://bucket/prefix)",
-      command === "verify" ? `usage: ${USAGE.verify}` : `usage: ${USAGE.update}; see mkrepo --help`,
+      command === "verify"
+        ? `usage: ${USAGE.verify}`
+        : command === "settings"
+        ? `usage: ${USAGE.settings}`
+        : `usage: ${USAGE.update}; see mkrepo --help`,
     );
   }
   if (command === "keygen" && options.paths.length > 0) {

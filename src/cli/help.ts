@@ -30,6 +30,7 @@ function optionLines(group: OptionSpec["group"]): string[] {
 export const USAGE = {
   update: "mkrepo [options] PATH [PATH...]",
   verify: "mkrepo verify [--deep] [--key FILE] [--json] [--concurrency N] PATH",
+  settings: "mkrepo settings [--json] PATH",
   keygen: "mkrepo keygen --name NAME --email EMAIL [--type ed25519|rsa4096] [--out PREFIX]",
 } as const;
 
@@ -42,13 +43,17 @@ Usage:
   ${USAGE.update}     update the repository at each PATH
   ${USAGE.verify}
                                       check a published repository end to end
+  ${USAGE.settings}       print the settings the repository records (mkrepo.json)
   ${USAGE.keygen}
                                       create a signing key pair (no gpg needed)
 
 PATH is a local folder or s3://bucket/prefix. A PATH holding pool/ is a Debian repository
 (pool/<dist>/<component>/... → dists/<dist>/...; other files under pool/ → dist "all");
 a PATH holding Packages/ is an RPM repository (→ repodata/). Only new or changed packages are
-read; removed ones leave the indexes.
+read; removed ones leave the indexes. Options that shape the result (signing key, public read,
+architectures, components, Release fields, digests, compression, --public-key) are recorded in
+PATH/mkrepo.json and reused by later runs; a signed repository is never unsigned by a run that
+lacks the key (use --no-sign to do it on purpose).
 
 ${sections.join("\n\n")}
 

@@ -11,7 +11,9 @@ import { formatError, MkrepoError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { plural } from "../util/plural.ts";
 import { parseLocation } from "../storage/location.ts";
-import { openStorage, type S3Settings } from "../storage/open_storage.ts";
+import { openStorage } from "../storage/open_storage.ts";
+import { s3Settings } from "./s3_options.ts";
+import { runSettings } from "./settings_command.ts";
 import { updateRepository } from "../repo/update.ts";
 import { type VerifyReport, verifyRepository } from "../repo/verify.ts";
 import type { RepoSummary } from "../repo/run_types.ts";
@@ -21,35 +23,6 @@ import { defaultGpgKey } from "../sign/gpg_signer.ts";
 
 function print(text: string): void {
   Deno.stdout.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
-}
-
-/** The S3 endpoint of the run; one without http:// or https:// is a usage error. */
-function s3Endpoint(opts: CliOptions, config: RunConfig): string | undefined {
-  const endpoint = opts.s3.endpoint ?? config.s3Endpoint;
-  if (endpoint === undefined || /^https?:\/\//i.test(endpoint)) return endpoint;
-  const source = opts.s3.endpoint !== undefined ? "--s3-endpoint" : config.s3EndpointVariable;
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(endpoint)?.[1];
-  const bare = scheme ? endpoint.slice(scheme.length + 3) : endpoint;
-  throw new MkrepoError({
-    code: "usage",
-    reason: `${source} "${endpoint}" ` +
-      (scheme ? `has the scheme ${scheme}://; S3 speaks http or https` : "has no scheme"),
-    hint: `write http://${bare} (e.g. a local MinIO) or https://${bare}`,
-  });
-}
-
-function s3Settings(opts: CliOptions, config: RunConfig, kind: "fs" | "s3"): S3Settings {
-  return {
-    endpoint: kind === "s3" ? s3Endpoint(opts, config) : undefined,
-    region: opts.s3.region,
-    accessKeyId: opts.s3.accessKeyId,
-    secretAccessKey: opts.s3.secretAccessKey,
-    publicRead: opts.s3.publicRead,
-    storageClass: opts.s3.storageClass,
-    sse: opts.s3.sse as S3Settings["sse"],
-    sseKmsKeyId: opts.s3.sseKmsKeyId,
-    concurrency: opts.concurrency,
-  };
 }
 
 async function signerFor(
@@ -93,6 +66,13 @@ async function signerFor(
   });
 }
 
+/** How a refused run is told to act (repo/ knows no flag names). */
+const SIGNING_HINTS = {
+  passKey: "pass the key with MKREPO_SIGNING_KEY, --sign-key-file FILE or GPG_SIGN_KEY",
+  noSign: "to publish it unsigned on purpose, run with --no-sign",
+  replaceKey: "pass the recorded key, or run with --replace-key to sign with this one from now on",
+};
+
 async function runUpdate(
   opts: CliOptions,
   reporter: Reporter,
@@ -101,6 +81,12 @@ async function runUpdate(
   const config = readConfig();
   const signer = await signerFor(opts, config, reporter);
   if (signer) reporter.info(`Signing with ${signer.description}`);
+  // A repository that records a signature is signed with the configured key without --sign.
+  let configured: Promise<Signer | undefined> | undefined;
+  const loadSigner = () =>
+    configured ??= config.signingKey !== undefined || config.gpgSignKey !== undefined
+      ? signerFor({ ...opts, sign: true }, config, reporter)
+      : Promise.resolve(undefined);
   for (const arg of opts.paths) {
     const location = parseLocation(arg);
     const storage = await openStorage(location, s3Settings(opts, config, location.kind));
@@ -113,8 +99,12 @@ async function runUpdate(
           dryRun: opts.dryRun,
           concurrency: opts.concurrency ?? (location.kind === "s3" ? 16 : 4),
           signer,
+          loadSigner,
+          noSign: opts.noSign,
+          replaceKey: opts.replaceKey,
+          signingHints: SIGNING_HINTS,
           publicKeyName: opts.publicKey,
-          publicRead: opts.s3.publicRead,
+          publicRead: opts.s3.publicRead ? true : opts.s3.noPublicRead ? false : undefined,
           date: config.date,
           deb: {
             hashes: opts.deb.hashes,
@@ -237,7 +227,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (opts.command === "keygen") {
       const keys = await runKeygen(opts);
       if (keys !== undefined) print(keys);
-    } else if (opts.command === "verify") return await runVerify(opts);
+    } else if (opts.command === "settings") print(await runSettings(opts));
+    else if (opts.command === "verify") return await runVerify(opts);
     else await runUpdate(opts, reporter, summaries);
   } catch (err) {
     failure = err;

@@ -18,7 +18,7 @@ export interface OptionSpec {
 }
 
 /** Subcommands. */
-export type Command = "update" | "verify" | "keygen";
+export type Command = "update" | "verify" | "keygen" | "settings";
 
 /** The option table; `--help` and the parser both come from it. */
 export const OPTIONS = {
@@ -58,6 +58,18 @@ export const OPTIONS = {
     help: "sign the metadata (key from MKREPO_SIGNING_KEY, --sign-key-file, GPG_SIGN_KEY, " +
       "else gpg's default key)",
     group: "signing",
+  },
+  "no-sign": {
+    type: "boolean",
+    help: "publish unsigned on purpose, also a repository that was signed (recorded)",
+    group: "signing",
+    commands: ["update"],
+  },
+  "replace-key": {
+    type: "boolean",
+    help: "sign with a key other than the recorded one on purpose; it replaces it (recorded)",
+    group: "signing",
+    commands: ["update"],
   },
   "sign-key-file": {
     type: "string",
@@ -110,8 +122,14 @@ export const OPTIONS = {
   },
   "s3-public-read": {
     type: "boolean",
-    help: "give what mkrepo writes the public-read ACL",
+    help: "give what mkrepo writes, and every package, the public-read ACL (recorded)",
     group: "s3",
+  },
+  "no-s3-public-read": {
+    type: "boolean",
+    help: "stop giving written objects the public-read ACL (recorded; existing ACLs stay)",
+    group: "s3",
+    commands: ["update"],
   },
   "s3-storage-class": {
     type: "string",

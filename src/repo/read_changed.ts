@@ -27,6 +27,7 @@ export function newSummary(path: string, kind: RepoKind, dryRun: boolean): RepoS
     malformed: [],
     written: [],
     deleted: [],
+    settingsChanged: [],
     upToDate: false,
     dryRun,
   };

@@ -58,6 +58,8 @@ export interface RepoSummary {
   written: string[];
   /** Keys removed (previous-generation metadata). */
   deleted: string[];
+  /** Settings this run changed, as "architectures: amd64 → amd64 arm64" (see mkrepo.json). */
+  settingsChanged: string[];
   /** True when the published metadata was already up to date and nothing was written. */
   upToDate: boolean;
   dryRun: boolean;

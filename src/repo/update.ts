@@ -1,20 +1,33 @@
 /**
- * Updates the repository found in a storage: lists it once, detects its kind and hands over
- * to the Debian or RPM updater. When another run publishes first (the conditional write of
+ * Updates the repository found in a storage: lists it once, detects its kind, resolves its
+ * settings (mkrepo.json: recorded values, the run's explicit options, the signing guard), and
+ * hands over to the Debian or RPM updater. When another run publishes first (the conditional write of
  * the entry point fails), lists again, merges and retries, reusing the packages already read.
  * @module
  */
-import type { Storage } from "../storage/storage.ts";
+import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import { MkrepoError } from "../errors.ts";
-import { detectKind, layouts } from "../plan/layout.ts";
+import { layouts } from "../plan/layout.ts";
 import { xzUnavailable } from "../index/compress.ts";
 import { type DebUpdateOptions, updateDebRepository } from "./update_deb.ts";
 import { updateRpmRepository } from "./update_rpm.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { ReadCache } from "./read_changed.ts";
+import {
+  readRecordedSettings,
+  repositoryKind,
+  resolveSettings,
+  type SigningHints,
+} from "./settings.ts";
+import { applyPublicRead, packagesNeedingPublicRead } from "./public_read.ts";
+import { SETTINGS_KEY } from "../record/repo_settings.ts";
 
-/** Options of updateRepository (kind-specific parts under `deb` and `rpm`). */
+/**
+ * Options of updateRepository (kind-specific parts under `deb` and `rpm`). Options that shape
+ * the published result are recorded in the repository's mkrepo.json; left undefined, they
+ * keep the recorded value.
+ */
 export interface UpdateOptions {
   /** Location shown in messages and the summary. */
   path: string;
@@ -22,8 +35,18 @@ export interface UpdateOptions {
   force?: boolean;
   dryRun?: boolean;
   concurrency?: number;
+  /** Key the run was explicitly asked to sign with. */
   signer?: Signer;
+  /** Loads the configured key, if any, when the recorded settings say signed. */
+  loadSigner?: () => Promise<Signer | undefined>;
+  /** Publish unsigned on purpose (a signed repository is otherwise never unsigned). */
+  noSign?: boolean;
+  /** Sign with a key other than the recorded one on purpose (it replaces it). */
+  replaceKey?: boolean;
+  /** How the user passes a key, drops or replaces it (the CLI's words, for refusals). */
+  signingHints?: SigningHints;
   publicKeyName?: string;
+  /** true: turn public read on; false: off; undefined: as recorded. */
   publicRead?: boolean;
   date?: Date;
   deb?: Pick<
@@ -77,33 +100,71 @@ async function updateOnce(
   attempt: number,
 ): Promise<RepoSummary> {
   const objects = await Array.fromAsync(storage.list(""));
-  const found = layouts(objects);
-  const kind = detectKind(objects);
-  if (kind === "deb") {
-    if (attempt === 1) options.events.info(`Updating deb repository: ${options.path}`);
-    if (found.rpm) {
-      options.events.warn(
-        `${options.path} holds both pool/ (Debian) and Packages/ (RPM): building only the Debian ` +
-          "repository (pool/ comes first, as in the original mkrepo); the packages under " +
-          "Packages/ are not indexed: give them a PATH of their own",
-      );
+  const byKey = new Map(objects.map((o) => [o.key, o]));
+  const recorded = await readRecordedSettings(storage, byKey);
+  const kind = repositoryKind(objects, recorded?.settings);
+  if (kind) {
+    const { events, path } = options;
+    if (attempt === 1) {
+      events.info(`Updating ${kind} repository: ${path}`);
+      await layoutWarnings(objects, kind, path, events);
     }
-    const noXz = attempt === 1 ? await xzUnavailable() : undefined;
-    if (noXz) {
-      options.events.warn(
-        `Packages.xz and Sources.xz are not written (apt uses the .gz files): ${noXz}`,
-      );
+    // Before anything is written: refuses to drop the signature or change the key silently.
+    const resolved = await resolveSettings(storage, objects, kind, path, {
+      signer: options.signer,
+      loadSigner: options.loadSigner,
+      noSign: options.noSign,
+      replaceKey: options.replaceKey,
+      publicRead: options.publicRead,
+      publicKeyName: options.publicKeyName,
+      deb: options.deb,
+      rpm: options.rpm,
+      hints: options.signingHints,
+    }, recorded);
+    const s = resolved.settings;
+    if (attempt === 1) {
+      if (resolved.signer && !options.signer) {
+        events.info(`Signing with ${resolved.signer.description}, as the repository records`);
+      }
+      for (const change of resolved.changes) events.info(`${path}: ${change}`);
+      if (resolved.file && resolved.derived) {
+        events.info(`${path}: recording the settings it publishes with in ${SETTINGS_KEY}`);
+      } else if (resolved.file && !recorded) {
+        events.detail(`Recording the settings in ${SETTINGS_KEY}`);
+      }
     }
-    return await updateDebRepository(storage, { ...options, ...options.deb, objects, readCache });
-  }
-  if (kind === "rpm") {
-    if (attempt === 1) options.events.info(`Updating rpm repository: ${options.path}`);
-    return await updateRpmRepository(storage, {
+    const everything = s.publicRead && !(resolved.previous?.publicRead ?? false);
+    const common = {
       ...options,
-      compression: options.rpm?.compression,
+      signer: resolved.signer,
+      publicRead: s.publicRead,
+      publicKeyName: s.publicKey,
+      settingsFile: resolved.file,
       objects,
-      readCache,
-    });
+      // Packages get the ACL before any index names them.
+      beforePublish: s.publicRead
+        ? (summary: RepoSummary) =>
+          applyPublicRead(
+            storage,
+            packagesNeedingPublicRead(kind, objects, summary, everything),
+            { events, dryRun: options.dryRun, concurrency: options.concurrency },
+          )
+        : undefined,
+    };
+    const summary = kind === "deb"
+      ? await updateDebRepository(storage, {
+        ...common,
+        ...s.deb,
+        architectures: s.deb!.architectures.length > 0 ? s.deb!.architectures : undefined,
+        readCache,
+      })
+      : await updateRpmRepository(storage, {
+        ...common,
+        compression: s.rpm!.compression,
+        readCache,
+      });
+    summary.settingsChanged = resolved.changes;
+    return summary;
   }
   throw new MkrepoError({
     code: "not-found",
@@ -114,4 +175,25 @@ async function updateOnce(
       : "it holds neither pool/ (Debian) nor Packages/ (RPM)",
     hint: "put .deb files under pool/ or .rpm files under Packages/, then run mkrepo again",
   });
+}
+
+/** Warnings about what a run leaves out: an RPM side next to a Debian one, Packages.xz. */
+async function layoutWarnings(
+  objects: readonly ObjectInfo[],
+  kind: "deb" | "rpm",
+  path: string,
+  events: RunEvents,
+): Promise<void> {
+  if (kind !== "deb") return;
+  if (layouts(objects).rpm) {
+    events.warn(
+      `${path} holds both pool/ (Debian) and Packages/ (RPM): building only the Debian ` +
+        "repository (pool/ comes first, as in the original mkrepo); the packages under " +
+        "Packages/ are not indexed: give them a PATH of their own",
+    );
+  }
+  const noXz = await xzUnavailable();
+  if (noXz) {
+    events.warn(`Packages.xz and Sources.xz are not written (apt uses the .gz files): ${noXz}`);
+  }
 }

@@ -17,7 +17,7 @@ import { readDeb } from "../reader/deb/read_deb.ts";
 import { readDsc } from "../reader/deb/read_dsc.ts";
 import { hashStream } from "../reader/hashing.ts";
 import { readPublishedDeb } from "../index/deb/read_packages.ts";
-import { emptyPlan, isEmptyPlan } from "../publish/publisher.ts";
+import { emptyPlan, isEmptyPlan, type OutputFile } from "../publish/publisher.ts";
 import { planDist } from "./deb_dist.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
@@ -49,6 +49,10 @@ export interface DebUpdateOptions {
   objects?: ObjectInfo[];
   /** Records read by an earlier attempt of the same run (kept across conflict retries). */
   readCache?: ReadCache<DebPackage | DebSource>;
+  /** The repository's settings file, published with the indexes when it changed. */
+  settingsFile?: OutputFile;
+  /** Called once the run is known to publish, before anything is written. */
+  beforePublish?: (summary: RepoSummary) => Promise<void>;
 }
 
 function sameTime(a: number, b: number): boolean {
@@ -155,12 +159,14 @@ export async function updateDebRepository(
   }
   const keyFile = await publicKeyFile(storage, byKey, options.signer, options.publicKeyName);
   if (keyFile) plan.shared.push(keyFile);
+  if (options.settingsFile) plan.shared.push(options.settingsFile);
 
   if (isEmptyPlan(plan)) {
     summary.upToDate = true;
     events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
     return summary;
   }
+  await options.beforePublish?.(summary);
   const result = await publishRun(storage, plan, {
     events,
     dryRun: options.dryRun,

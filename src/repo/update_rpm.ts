@@ -26,7 +26,13 @@ import {
   metadataRecord,
   writeMetadataFile,
 } from "../index/rpm/metadata_file.ts";
-import { CACHE_ENTRY, CACHE_IMMUTABLE, emptyPlan, type PublishUnit } from "../publish/publisher.ts";
+import {
+  CACHE_ENTRY,
+  CACHE_IMMUTABLE,
+  emptyPlan,
+  type OutputFile,
+  type PublishUnit,
+} from "../publish/publisher.ts";
 import { detachedSignatureFlaw } from "../publish/intact.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
@@ -51,6 +57,10 @@ export interface RpmUpdateOptions {
   publicRead?: boolean;
   objects?: ObjectInfo[];
   readCache?: ReadCache<RpmPackage>;
+  /** The repository's settings file, published with the indexes when it changed. */
+  settingsFile?: OutputFile;
+  /** Called once the run is known to publish, before anything is written. */
+  beforePublish?: (summary: RepoSummary) => Promise<void>;
 }
 
 const REPOMD = "repodata/repomd.xml";
@@ -173,7 +183,7 @@ export async function updateRpmRepository(
     );
   if (
     old && sameFiles && toRead.length === 0 && summary.removedKeys.length === 0 && malformedOk &&
-    !keyFile && old.derived.length === 0 && await signedOk()
+    !keyFile && !options.settingsFile && old.derived.length === 0 && await signedOk()
   ) {
     summary.upToDate = true;
     events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
@@ -191,7 +201,7 @@ export async function updateRpmRepository(
   const oldHrefs = new Set(old?.produced.map((r) => r.location.href));
   if (
     old && files.every((f) => oldHrefs.has(f.key) && byKey.has(f.key)) && malformedOk &&
-    !keyFile && old.derived.length === 0 && await signedOk()
+    !keyFile && !options.settingsFile && old.derived.length === 0 && await signedOk()
   ) {
     summary.upToDate = true;
     events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
@@ -221,6 +231,7 @@ export async function updateRpmRepository(
     }
   }
   if (keyFile) plan.shared.push(keyFile);
+  if (options.settingsFile) plan.shared.push(options.settingsFile);
   const restore = (key: string) => restoreFor(storage, byKey, key);
   const unit: PublishUnit = {
     entry: {
@@ -254,6 +265,7 @@ export async function updateRpmRepository(
     if (/^repodata\/[0-9a-f]{32,128}-[^/]+$/.test(key) && !keep.has(key)) plan.remove.push(key);
   }
 
+  await options.beforePublish?.(summary);
   const result = await publishRun(storage, plan, {
     events,
     dryRun: options.dryRun,

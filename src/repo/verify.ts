@@ -6,7 +6,6 @@
  * @module
  */
 import { readAll, type Storage } from "../storage/storage.ts";
-import { detectKind } from "../plan/layout.ts";
 import type { Checksums } from "../record/checksums.ts";
 import { parseRelease, stripClearSign } from "../index/deb/release_file.ts";
 import { readParagraphs } from "../record/deb822.ts";
@@ -20,6 +19,8 @@ import {
   type VerifyOptions,
   type VerifyReport,
 } from "./verify_checks.ts";
+import { readRecordedSettings, repositoryKind } from "./settings.ts";
+import { verifyPublicRead } from "./verify_public.ts";
 
 export type { VerifyOptions, VerifyReport } from "./verify_checks.ts";
 
@@ -30,16 +31,18 @@ export async function verifyRepository(
   options: VerifyOptions = {},
 ): Promise<VerifyReport> {
   const objects = await Array.fromAsync(storage.list(""));
+  const byKey = new Map(objects.map((o) => [o.key, o]));
+  const recorded = await readRecordedSettings(storage, byKey).catch(() => undefined);
   const report: VerifyReport = {
     path,
-    kind: detectKind(objects),
+    kind: repositoryKind(objects, recorded?.settings),
     ok: false,
     problems: [],
     checked: { indexFiles: 0, packages: 0, signatures: 0 },
   };
   const ctx: VerifyContext = {
     storage,
-    byKey: new Map(objects.map((o) => [o.key, o])),
+    byKey,
     options,
     report,
   };
@@ -47,6 +50,7 @@ export async function verifyRepository(
     if (report.kind === "deb") await verifyDeb(ctx);
     else if (report.kind === "rpm") await verifyRpmRepository(ctx);
     else report.problems.push("neither pool/ (Debian) nor Packages/ (RPM) found");
+    await verifyPublicRead(ctx, recorded?.settings);
   } catch (err) {
     // Damage the checks did not foresee (an unreadable entry point or index) is one more
     // problem of the report, not a crash that hides the others.

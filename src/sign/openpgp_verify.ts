@@ -64,3 +64,26 @@ export async function verifyDetached(
     return { ok: false, reason: err instanceof Error ? err.message : String(err) };
   }
 }
+
+/**
+ * Who made the signatures of an armored detached signature or a clear-signed text: the issuer
+ * fingerprint of each signature packet (upper-case hex), or its long key id when the packet
+ * has no fingerprint subpacket (older gpg). Used to derive a repository's signing settings.
+ */
+export async function signatureIssuers(armored: string): Promise<string[]> {
+  // A clear-signed text ends with an armored signature block, read as a detached one.
+  const at = armored.indexOf("-----BEGIN PGP SIGNATURE-----");
+  const signature = await openpgp.readSignature({
+    armoredSignature: at >= 0 ? armored.slice(at) : armored,
+  });
+  const out = new Set<string>();
+  for (const p of signature.packets) {
+    const fpr = p.issuerFingerprint as Uint8Array | null | undefined;
+    out.add(
+      (fpr && fpr.length > 0
+        ? Array.from(fpr, (b) => b.toString(16).padStart(2, "0")).join("")
+        : p.issuerKeyID.toHex()).toUpperCase(),
+    );
+  }
+  return [...out];
+}

@@ -10,6 +10,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectAclCommand,
   PutObjectCommand,
   type PutObjectCommandInput,
   S3Client,
@@ -274,6 +275,25 @@ export class S3Storage implements Storage {
       this.#client.send(
         new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#fullKey(key) }),
       ));
+  }
+
+  async setPublicRead(key: string): Promise<void> {
+    await this.#call("write", key, () =>
+      this.#client.send(
+        new PutObjectAclCommand({
+          Bucket: this.#bucket,
+          Key: this.#fullKey(key),
+          ACL: "public-read",
+        }),
+      ), { publicRead: true });
+  }
+
+  publicUrl(key: string): string {
+    const path = this.#fullKey(key).split("/").map(encodeURIComponent).join("/");
+    if (this.#endpoint !== undefined) {
+      return `${this.#endpoint.replace(/\/+$/, "")}/${this.#bucket}/${path}`;
+    }
+    return `https://${this.#bucket}.s3.amazonaws.com/${path}`;
   }
 
   close(): Promise<void> {

@@ -58,6 +58,17 @@ export interface Storage {
   write(key: string, body: WriteBody, options?: WriteOptions): Promise<WriteResult>;
   /** Removes an object; removing an absent one is not an error. */
   remove(key: string): Promise<void>;
+  /**
+   * Gives an existing object the public-read ACL, leaving its content, metadata and
+   * modification time alone (S3 PutObjectAcl). Backends without object ACLs omit it (local
+   * disk: a file is as readable as its folder), and callers then skip the step.
+   */
+  setPublicRead?(key: string): Promise<void>;
+  /**
+   * URL an anonymous HTTP client reads `key` from (S3: the endpoint's path-style URL, or the
+   * bucket's virtual-hosted AWS URL), or undefined when the backend has none (local disk).
+   */
+  publicUrl?(key: string): string | undefined;
   /** Human-readable location of a key for messages ("/srv/repo/x" or "s3://bucket/prefix/x"). */
   describe(key: string): string;
   /** Releases connections and handles. */

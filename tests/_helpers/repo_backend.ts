@@ -45,10 +45,20 @@ function common(storage: Storage): Pick<RepoBackend, "put" | "remove" | "readTex
   };
 }
 
+/** Options of {@linkcode withBackend}. */
+export interface BackendOptions {
+  /**
+   * S3: give anonymous clients read access to the whole bucket with a bucket policy (default
+   * true). Without it, anonymous clients (apt, dnf, fetch) read only public-read objects.
+   */
+  publicPolicy?: boolean;
+}
+
 /** Runs `fn` with a fresh, empty repository location of the given kind. */
 export async function withBackend(
   kind: "fs" | "s3",
   fn: (repo: RepoBackend) => Promise<void>,
+  options: BackendOptions = {},
 ): Promise<void> {
   if (kind === "fs") {
     const dir = await Deno.makeTempDir({ prefix: "mkrepo-repo-" });
@@ -64,7 +74,7 @@ export async function withBackend(
   const server = await MotoServer.start();
   try {
     const s3 = await server.newBucket();
-    await allowPublicRead(s3.endpoint, s3.bucket);
+    if (options.publicPolicy ?? true) await allowPublicRead(s3.endpoint, s3.bucket);
     const prefix = "repos/one";
     const storage = createS3Storage({
       bucket: s3.bucket,

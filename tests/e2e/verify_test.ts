@@ -62,8 +62,8 @@ async function verify(repo: RepoBackend, args: string[] = []) {
   return { code: r.code, json, problems: json.repos[0]?.problems ?? [] };
 }
 
-async function publish(repo: RepoBackend, key = GOOD.privateKeyArmored) {
-  const r = await runCli(["--sign", ...repo.args, repo.path], {
+async function publish(repo: RepoBackend, key = GOOD.privateKeyArmored, extra: string[] = []) {
+  const r = await runCli(["--sign", ...extra, ...repo.args, repo.path], {
     env: { MKREPO_SIGNING_KEY: key },
   });
   assert.equal(r.code, 0, r.stderr);
@@ -224,7 +224,8 @@ const DEB_CASES: Record<string, (repo: RepoBackend) => Promise<void>> = {
       "pool/main/l/liblz4/liblz4-1_1.9.4-1_amd64.deb",
       fixture("deb/liblz4-1_1.9.4-1_amd64.deb"),
     );
-    await publish(repo, OTHER.privateKeyArmored);
+    // Another key than the recorded one is refused without --replace-key.
+    await publish(repo, OTHER.privateKeyArmored, ["--replace-key"]);
     await passes(repo, ["--key", OTHER_ASC]);
     await fails(repo, /^dists\/all\/InRelease: signature does not verify/);
   },
