@@ -174,7 +174,7 @@ export async function smoke(
 }
 
 /** Runs `command` with arguments appended, environment added to this process's. */
-function commandRunner(command: string[]): RunMkrepo {
+export function commandRunner(command: string[]): RunMkrepo {
   return async (args, env = {}) => {
     const out = await new Deno.Command(command[0], {
       args: [...command.slice(1), ...args],
