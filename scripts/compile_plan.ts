@@ -81,8 +81,9 @@ export async function localModules(root: string, entry: string): Promise<string[
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).output();
+  const name = entry.startsWith(root) ? entry.slice(root.length) : entry;
   const stderr = new TextDecoder().decode(out.stderr).trim();
-  if (!out.success) throw new Error(`the module graph of ${entry} does not resolve: ${stderr}`);
+  if (!out.success) throw new Error(`the module graph of ${name} does not resolve: ${stderr}`);
   const graph: { modules: GraphModule[] } = JSON.parse(new TextDecoder().decode(out.stdout));
   const problems: string[] = [];
   for (const m of graph.modules) {
@@ -93,7 +94,11 @@ export async function localModules(root: string, entry: string): Promise<string[
     }
   }
   if (problems.length) {
-    throw new Error(`the module graph of ${entry} does not resolve: ${problems.join("; ")}`);
+    const rootUrl = `file://${root}`;
+    throw new Error(
+      `the module graph of ${name} does not resolve: ` +
+        problems.join("; ").replaceAll(rootUrl, ""),
+    );
   }
   return graph.modules.map((m) => m.specifier).filter((s) => s.startsWith("file:"));
 }
