@@ -4,7 +4,7 @@
  * `--include` (found by walking the module graph) and the `deno compile` arguments.
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { VERSION } from "../src/version.ts";
 
 /** The targets built by default, as `deno compile --target` names them. */
@@ -94,7 +94,7 @@ export async function localModules(root: string, entry: string): Promise<string[
     }
   }
   if (problems.length) {
-    const rootUrl = `file://${root}`;
+    const rootUrl = pathToFileURL(root).href;
     throw new Error(
       `the module graph of ${name} does not resolve: ` +
         problems.join("; ").replaceAll(rootUrl, ""),
@@ -112,7 +112,7 @@ const FOLLOWED = /new Worker\(\s*new URL\(\s*(["'`])([^"'`]+)\1\s*,\s*import\.me
  * the file. Returns the workers' paths relative to `root`, which they must be inside.
  */
 export async function findWorkerModules(root = ROOT, entry = "mod.ts"): Promise<string[]> {
-  const rootUrl = new URL(`file://${root.endsWith("/") ? root : `${root}/`}`);
+  const rootUrl = pathToFileURL(root.endsWith("/") ? root : `${root}/`);
   const found = new Set<string>();
   const scanned = new Set<string>();
   const entries = [new URL(entry, rootUrl).href];
