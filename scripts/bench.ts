@@ -3,7 +3,7 @@
  * same deterministic corpus, in one invocation, and prints one Markdown table with the ratios
  * and the targets of the performance issue.
  *
- * The reference side is the shared kit (`../shared/bench/reference.sh --tsv`, only the rows the
+ * The reference side is the benchmark kit (`bench/reference.sh --tsv`, only the rows the
  * selected cases compare with) plus two rows the kit has no case for (createrepo_c --update and
  * apt-ftparchive --db with nothing new), timed here with the kit's discipline. mkrepo runs as a
  * user runs it: `deno run -A mod.ts ...` in a subprocess under GNU time (wall: median of the
@@ -35,7 +35,7 @@ import { openStorage, parseLocation, type Storage } from "../mod.ts";
 import { readAll } from "../src/storage/storage.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const KIT = resolve(ROOT, "..", "shared", "bench");
+const KIT = resolve(ROOT, "bench");
 const DENO = Deno.execPath();
 
 // ---------------------------------------------------------------------------------------------

@@ -6,17 +6,18 @@
  *    which no bundle can hold, and mkrepo skips Packages.xz when it cannot load it.
  * 2. Runs the bundle from an empty folder with an empty DENO_DIR, `--cached-only --no-npm
  *    --no-remote`, no --allow-net, no config, and no network at all (`unshare -n`) when
- *    available: --version, keygen, a signed deb repository, a second (incremental) run, an rpm
- *    repository, `verify` once it exists, and an S3 location whose SDK must load from the bundle.
+ *    available: the smoke test of every shipped form (scripts/smoke.ts: --version, keygen,
+ *    signed deb and rpm repositories from tests/fixtures, reruns that read nothing, `verify
+ *    --deep --key`), then an S3 location whose SDK must load from the bundle.
  * 3. Prints each check with PASS, FAIL or SKIP; exits 1 when any check fails.
  *
  * `--keep` leaves the temporary folder in place for inspection.
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { type Ran, smoke } from "./smoke.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const SAMPLES = `${ROOT}samples`;
 /** Left out of the bundle (see the module doc); the bundle's dynamic import of it fails. */
 const EXTERNAL = ["@napi-rs/lzma"];
 /** What the bundle is run with: local repositories need no more. */
@@ -28,12 +29,6 @@ const results: { status: Status; name: string; detail: string }[] = [];
 function record(status: Status, name: string, detail = ""): void {
   results.push({ status, name, detail });
   console.error(`${status} ${name}${detail ? ` — ${detail}` : ""}`);
-}
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
 }
 
 async function exec(cmd: string, args: string[], options: Deno.CommandOptions = {}): Promise<Ran> {
@@ -55,18 +50,6 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function copyInto(fromDir: string, toDir: string, suffix: string): Promise<number> {
-  await Deno.mkdir(toDir, { recursive: true });
-  let n = 0;
-  for await (const e of Deno.readDir(fromDir)) {
-    if (e.isFile && e.name.endsWith(suffix)) {
-      await Deno.copyFile(`${fromDir}/${e.name}`, `${toDir}/${e.name}`);
-      n++;
-    }
-  }
-  return n;
 }
 
 /** Network isolation: `unshare -n` when it works here (root, Linux), else none. */
@@ -123,10 +106,6 @@ async function main(): Promise<number> {
     const cwd = `${tmp}/cwd`;
     const home = `${tmp}/home`;
     for (const d of [denoDir, cwd, home]) await Deno.mkdir(d);
-    const debRepo = `${tmp}/deb`;
-    const rpmRepo = `${tmp}/rpm`;
-    const debs = await copyInto(`${SAMPLES}/deb`, `${debRepo}/pool/main`, ".deb");
-    const rpms = await copyInto(`${SAMPLES}/rpm`, `${rpmRepo}/Packages`, ".rpm");
     const prefix = await isolation();
     record(
       prefix.length ? "PASS" : "SKIP",
@@ -173,93 +152,18 @@ async function main(): Promise<number> {
       return r;
     };
 
-    const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
-    const v = await mkrepo(["--version"]);
-    record(
-      v.code === 0 && v.stdout.trim() === `mkrepo ${config.version}` ? "PASS" : "FAIL",
-      "--version",
-      v.stdout.trim() || lastLine(v.stderr),
-    );
-
-    const kg = await mkrepo(["keygen", "--name", "Bundle Check", "--email", "bc@example.invalid"]);
-    const privateKey =
-      /-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]*?-----END PGP PRIVATE KEY BLOCK-----/
-        .exec(kg.stdout)?.[0];
-    const publicKey =
-      /-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/
-        .exec(kg.stdout)?.[0];
-    const publicKeyFile = `${home}/key.asc`;
-    if (publicKey) await Deno.writeTextFile(publicKeyFile, publicKey + "\n");
-    record(
-      kg.code === 0 && privateKey ? "PASS" : "FAIL",
-      "keygen (openpgp in the bundle)",
-      kg.code === 0 ? "ed25519 key" : lastLine(kg.stderr),
-    );
-
-    // Deb repository, signed when keygen worked.
-    const sign = privateKey ? ["--sign"] : [];
-    const signEnv: Record<string, string> = privateKey ? { MKREPO_SIGNING_KEY: privateKey } : {};
-    const deb = await mkrepo(["--json", ...sign, debRepo], { env: signEnv });
-    let debSummary: { ok?: boolean; repos?: { kind?: string; packages?: number }[] } = {};
-    try {
-      debSummary = JSON.parse(deb.stdout);
-    } catch { /* reported below */ }
-    const debFiles = ["dists/all/Release", "dists/all/main/binary-amd64/Packages.gz"];
-    if (privateKey) debFiles.push("dists/all/InRelease", "dists/all/Release.gpg");
-    const missing = [];
-    for (const f of debFiles) if (!(await exists(`${debRepo}/${f}`))) missing.push(f);
-    const debOk = deb.code === 0 && debSummary.ok === true &&
-      debSummary.repos?.[0]?.kind === "deb" && debSummary.repos[0].packages === debs &&
-      missing.length === 0;
-    record(
-      debOk ? "PASS" : "FAIL",
-      `deb repository from ${debs} samples${privateKey ? ", signed" : ""}`,
-      debOk ? debFiles.join(", ") : (missing.length ? `missing ${missing.join(", ")}; ` : "") +
-        lastLine(deb.stderr),
-    );
-    const xz = await exists(`${debRepo}/dists/all/main/binary-amd64/Packages.xz`);
+    // The smoke test every shipped form passes (scripts/smoke.ts), on the bundle.
+    const work = `${tmp}/work`;
+    await Deno.mkdir(work);
+    await smoke((args, env) => mkrepo(args, { env }), work, {
+      report: (c) => record(c.ok ? "PASS" : "FAIL", c.name, c.detail),
+    });
+    const xz = await exists(`${work}/deb/dists/all/main/binary-amd64/Packages.xz`);
     record(
       "PASS",
       "Packages.xz",
       xz ? "written" : "not written: the native xz addon is not in the bundle (expected)",
     );
-
-    const again = await mkrepo(["--json", ...sign, debRepo], { env: signEnv });
-    let upToDate = false;
-    try {
-      upToDate = JSON.parse(again.stdout).repos?.[0]?.upToDate === true;
-    } catch { /* reported below */ }
-    record(
-      again.code === 0 && upToDate ? "PASS" : "FAIL",
-      "second run is incremental (up to date)",
-      again.code === 0 ? "" : lastLine(again.stderr),
-    );
-
-    // RPM repository.
-    const rpm = await mkrepo([...sign, rpmRepo], { env: signEnv });
-    const rpmFiles = ["repodata/repomd.xml", ...(privateKey ? ["repodata/repomd.xml.asc"] : [])];
-    const rpmMissing = [];
-    for (const f of rpmFiles) if (!(await exists(`${rpmRepo}/${f}`))) rpmMissing.push(f);
-    const rpmOk = rpm.code === 0 && rpmMissing.length === 0;
-    record(
-      rpmOk ? "PASS" : "FAIL",
-      `rpm repository from ${rpms} samples${privateKey ? ", signed" : ""}`,
-      rpmOk
-        ? rpmFiles.join(", ")
-        : (rpmMissing.length ? `missing ${rpmMissing.join(", ")}; ` : "") +
-          lastLine(rpm.stderr),
-    );
-
-    // verify, once the command exists.
-    for (const [name, repo] of [["deb", debRepo], ["rpm", rpmRepo]]) {
-      const key = publicKey ? ["--key", publicKeyFile] : [];
-      const ver = await mkrepo(["verify", "--deep", ...key, repo]);
-      if (ver.code === 2 && /not available/.test(ver.stderr)) {
-        record("SKIP", `verify ${name}`, "mkrepo verify is not available in this version");
-      } else {
-        record(ver.code === 0 ? "PASS" : "FAIL", `verify ${name}`, lastLine(ver.stderr));
-      }
-    }
 
     record(
       noise.length ? "FAIL" : "PASS",

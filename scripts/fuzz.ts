@@ -1,6 +1,6 @@
 /**
  * Fuzzes the package readers (readDeb, readDsc, readRpm) with mutated copies of every fixture
- * in ../shared/fixtures/{deb,rpm,bad}: truncations, bit flips, spliced bytes, and
+ * in tests/fixtures/{deb,rpm,bad}: truncations, bit flips, spliced bytes, and
  * structure-aware damage (ar member sizes and names, tar header sizes inside control.tar,
  * rpm header index counts, data sizes and entries, .dsc text). Each case is fed as a stream cut
  * into random chunks and must end in a record or a MkrepoError: any other exception, a case
@@ -26,7 +26,7 @@ import { readDsc } from "../src/reader/deb/read_dsc.ts";
 import { readRpm } from "../src/reader/rpm/read_rpm.ts";
 import { decompress } from "../src/reader/decompress.ts";
 
-const FIXTURES = fileURLToPath(new URL("../../shared/fixtures/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../tests/fixtures/", import.meta.url));
 const IN_WORKER = typeof (globalThis as { postMessage?: unknown }).postMessage === "function";
 
 type Reader = "deb" | "dsc" | "rpm";

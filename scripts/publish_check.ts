@@ -7,7 +7,7 @@
  *   It needs no network: it never contacts jsr.io.
  * @module
  */
-import { checkVersion, ROOT } from "./compile.ts";
+import { checkVersion, ROOT } from "./compile_plan.ts";
 
 const EXPECTED_EXPORTS: Record<string, string> = {
   ".": "./mod.ts",

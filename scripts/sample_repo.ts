@@ -41,8 +41,10 @@ dnf/yum (Fedora/RHEL), as root:
   dnf makecache && dnf list --repo mkrepo-sample
 
 Served over HTTP instead, use http://HOST/deb and http://HOST/rpm as the URLs.
-To sign: mkrepo keygen --name NAME --email EMAIL --out signing, then
-  MKREPO_SIGNING_KEY="$(cat signing.key)" deno run -A mod.ts --sign --public-key key.asc ${
-  join(out, "deb")
-}
+To sign, with only npx (or \`deno task mkrepo ...\` with Deno); the private key goes to
+${join(out, "signing.key")} (git ignores out/ and *.key):
+  npx -y deno@2 task mkrepo keygen --name NAME --email EMAIL --out ${join(out, "signing")}
+  MKREPO_SIGNING_KEY="$(cat ${
+  join(out, "signing.key")
+})" npx -y deno@2 task mkrepo --sign --public-key key.asc ${join(out, "deb")} ${join(out, "rpm")}
 and use [signed-by=${join(out, "deb", "key.asc")}] instead of [trusted=yes].`);

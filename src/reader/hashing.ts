@@ -136,7 +136,7 @@ class PoolWorker {
   #waiters: (() => void)[] = [];
 
   constructor(pool: HashPool) {
-    this.worker = new Worker(WORKER_URL.href, { type: "module" });
+    this.worker = new Worker(new URL("./hash_worker.ts", import.meta.url), { type: "module" });
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => {
       const m = e.data;
       if (m.t === "ready") {
@@ -179,6 +179,7 @@ class PoolWorker {
   }
 }
 
+/** The worker module (`new Worker` names it again, in the form scripts/compile.ts follows). */
 const WORKER_URL = new URL("./hash_worker.ts", import.meta.url);
 
 /**

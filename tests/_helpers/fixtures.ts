@@ -1,19 +1,12 @@
 /**
- * Paths of the shared fixtures (../shared/fixtures, read-only; provenance in its MANIFEST.tsv).
- * Fails clearly when the shared folder is missing.
+ * Paths of the test fixtures in tests/fixtures: real packages copied byte for byte from the
+ * project's shared fixture set, with their provenance and licences (MANIFEST.tsv, README.md).
  * @module
  */
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-/** Absolute path of ../shared/fixtures relative to the project root. */
-export const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/", import.meta.url));
-
-if (!existsSync(FIXTURES)) {
-  throw new Error(
-    `Shared fixtures not found at ${FIXTURES}: clone the project next to the shared/ folder`,
-  );
-}
+/** Absolute path of tests/fixtures/, with a trailing slash. */
+export const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
 
 /** Absolute path of a fixture, e.g. fixture("deb/hello_2.10-3_amd64.deb"). */
 export function fixture(rel: string): string {

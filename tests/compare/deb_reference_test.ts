@@ -1,5 +1,5 @@
 /**
- * Our Packages and Sources paragraphs against apt-ftparchive's, on the shared fixtures
+ * Our Packages and Sources paragraphs against apt-ftparchive's, on the fixtures
  * (reference/Packages and reference/Sources were made with `apt-ftparchive packages deb` and
  * `apt-ftparchive sources deb`, so Filename is "deb/<name>" and Directory is "deb").
  */

@@ -1,7 +1,7 @@
 /**
  * Parity with createrepo_c: our primary, filelists and other equal createrepo_c's element for
  * element and attribute for attribute (order included), after normalising only `time file` and
- * package order. References: ../shared/fixtures/reference/rpm-repodata{,-with-src}, and
+ * package order. References: tests/fixtures/reference/rpm-repodata{,-with-src}, and
  * createrepo_c 0.17 run here on crafted packages.
  */
 import assert from "node:assert/strict";
@@ -21,7 +21,7 @@ import { fixture, fixtureNames, REFERENCE } from "../_helpers/fixtures.ts";
 import { buildRpm, t, type TagList } from "../unit/rpm/rpm_builder.ts";
 
 const TYPES: MetadataType[] = ["primary", "filelists", "other"];
-/** The `time file` createrepo_c wrote into the shared references. */
+/** The `time file` createrepo_c wrote into the fixture references. */
 const REFERENCE_MTIME = 1_795_546_126_000;
 
 type Node = Record<string, unknown>;

@@ -8,12 +8,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../_helpers/run_cli.ts";
 
-const KIT = join(PROJECT_ROOT, "..", "shared", "bench", "reference.sh");
-const kitPresent = await Deno.stat(KIT).then(() => true, () => false);
-
 Deno.test({
   name: "deno task bench: N=20, 1 run, local cases, every row filled",
-  ignore: !kitPresent,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "mkrepo-bench-smoke-" });
     try {

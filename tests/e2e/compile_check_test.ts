@@ -1,0 +1,94 @@
+/**
+ * What `deno task compile` (and its offline `--check`) builds from: the worker modules found
+ * in the module graph, on this project and on throwaway projects in a temporary folder (a
+ * worker in a form the script cannot follow, nested workers, a missing worker, an import that
+ * does not resolve), and the baked-in permissions against the README.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { findWorkerModules, PERMISSIONS } from "../../scripts/compile_plan.ts";
+import { documentedPermissions } from "../../scripts/compile_check.ts";
+
+/** Writes a throwaway project (deno.json, mod.ts importing src/a.ts, and `files`). */
+async function project(files: Record<string, string>): Promise<string> {
+  const root = await Deno.makeTempDir({ prefix: "mkrepo-compile-check-" });
+  await Deno.mkdir(join(root, "src"));
+  await Deno.writeTextFile(join(root, "deno.json"), "{}\n");
+  await Deno.writeTextFile(join(root, "mod.ts"), 'export * from "./src/a.ts";\n');
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.mkdir(join(root, name, ".."), { recursive: true });
+    await Deno.writeTextFile(join(root, name), text);
+  }
+  return root + "/";
+}
+
+async function withProject(
+  files: Record<string, string>,
+  fn: (root: string) => Promise<void>,
+): Promise<void> {
+  const root = await project(files);
+  try {
+    await fn(root);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+const FOLLOWED = (module: string) =>
+  `export const start = () => new Worker(new URL("${module}", import.meta.url), { type: "module" });\n`;
+
+Deno.test("compile: mkrepo's worker module is found in its module graph", async () => {
+  assert.deepEqual(await findWorkerModules(), ["src/reader/hash_worker.ts"]);
+});
+
+Deno.test("compile: a Worker created from a variable fails, naming the file", async () => {
+  await withProject({
+    "src/a.ts": 'const url = new URL("./w.ts", import.meta.url);\n' +
+      'export const start = () => new Worker(url, { type: "module" });\n',
+    "src/w.ts": "postMessage(1);\n",
+  }, async (root) => {
+    await assert.rejects(
+      findWorkerModules(root),
+      /^Error: src\/a\.ts creates a Worker in a form this script cannot follow/,
+    );
+  });
+});
+
+Deno.test("compile: one followed and one unfollowed Worker in a file still fails", async () => {
+  await withProject({
+    "src/a.ts": FOLLOWED("./w.ts") + 'export const other = () => new Worker("./w.ts");\n',
+    "src/w.ts": "postMessage(1);\n",
+  }, async (root) => {
+    await assert.rejects(findWorkerModules(root), /src\/a\.ts creates a Worker in a form/);
+  });
+});
+
+Deno.test("compile: workers in the followed form are found, workers of workers too", async () => {
+  await withProject({
+    "src/a.ts": FOLLOWED("./w.ts"),
+    "src/w.ts": FOLLOWED("./deep/v.ts"),
+    "src/deep/v.ts": "postMessage(1);\n",
+  }, async (root) => {
+    assert.deepEqual(await findWorkerModules(root), ["src/deep/v.ts", "src/w.ts"]);
+  });
+});
+
+Deno.test("compile: a worker module that does not exist fails", async () => {
+  await withProject({ "src/a.ts": FOLLOWED("./gone.ts") }, async (root) => {
+    await assert.rejects(
+      findWorkerModules(root),
+      /src\/a\.ts creates a Worker from \.\/gone\.ts, which does not exist/,
+    );
+  });
+});
+
+Deno.test("compile: an import that does not resolve fails", async () => {
+  await withProject({ "src/a.ts": 'export * from "./missing.ts";\n' }, async (root) => {
+    await assert.rejects(findWorkerModules(root), /module graph of mod\.ts does not resolve/);
+  });
+});
+
+Deno.test("compile: the baked-in permissions are the README's narrow set", async () => {
+  assert.deepEqual([...PERMISSIONS].sort(), (await documentedPermissions()).sort());
+});
