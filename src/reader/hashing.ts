@@ -123,8 +123,11 @@ export function setHashWorkers(count: number | undefined): void {
   workerCount = count === undefined ? defaultWorkerCount() : Math.max(0, Math.floor(count));
 }
 
-/** What the pool did so far (for tests and the benchmark). */
-export const hashPoolStats = { workerStarts: 0, remoteJobs: 0, localJobs: 0 };
+/**
+ * What the pool did so far (for tests and the benchmark); `workerFileBytes`: bytes of local
+ * files a worker read and hashed itself (updateFromFile on a worker).
+ */
+export const hashPoolStats = { workerStarts: 0, remoteJobs: 0, localJobs: 0, workerFileBytes: 0 };
 
 class PoolWorker {
   readonly worker: Worker;
@@ -383,6 +386,7 @@ class RemoteJob implements PackageHasher {
     if (m.error !== undefined) waiter.reject(fileError(waiter.path, new Error(m.error)));
     else {
       this.#size += m.bytes;
+      hashPoolStats.workerFileBytes += m.bytes;
       waiter.resolve({ bytes: m.bytes, eof: m.eof });
     }
   }

@@ -14,6 +14,11 @@ export interface TcpProxyOptions {
    */
   cut?: { afterBytes: number; connections?: number[] };
   /**
+   * Holds every connection's response after this many bytes until {@linkcode TcpProxy.release}
+   * (bytes the client can no longer take after a release are dropped, not counted).
+   */
+  hold?: { afterBytes: number };
+  /**
    * Loses the answer to the first request whose head (request line and headers, as text)
    * this matches: the request reaches the server, and its response is dropped and the
    * connection closed, as when a connection resets after the server acted.
@@ -36,6 +41,10 @@ export interface TcpProxy {
   readonly cuts: number;
   /** Answers lost so far (see `loseAnswerTo`). */
   readonly lostAnswers: number;
+  /** Connections the client closed (its side ended before the proxy closed it). */
+  readonly clientCloses: number;
+  /** Lets held responses flow again (see `hold`). */
+  release(): void;
   /** Cuts the next accepted connection after `afterBytes` response bytes. */
   cutNext(afterBytes: number): void;
   /** Stops listening, closes every connection and waits for the pumps to end. */
@@ -52,7 +61,16 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
   }
   const open = new Set<Deno.Conn>();
   const tasks: Promise<void>[] = [];
-  const stats = { connections: 0, bytesDown: 0, bytesUp: 0, cuts: 0, lostAnswers: 0 };
+  const stats = {
+    connections: 0,
+    bytesDown: 0,
+    bytesUp: 0,
+    cuts: 0,
+    clientCloses: 0,
+    lostAnswers: 0,
+  };
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
   let closed = false;
 
   const closeQuietly = (conn: Deno.Conn) => {
@@ -94,6 +112,16 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
             chunk = chunk.subarray(0, limit - down);
             cut = true;
           }
+          const hold = options.hold?.afterBytes;
+          if (isDown && hold !== undefined && down + chunk.length > hold) {
+            const before = chunk.subarray(0, Math.max(0, hold - down));
+            for (let at = 0; at < before.length;) at += await to.write(before.subarray(at));
+            down += before.length;
+            stats.bytesDown += before.length;
+            chunk = chunk.subarray(before.length);
+            await released;
+            if (!open.has(to)) break;
+          }
           for (let at = 0; at < chunk.length;) at += await to.write(chunk.subarray(at));
           if (isDown) {
             down += chunk.length;
@@ -106,8 +134,10 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
             break;
           }
         }
+        if (!isDown && open.has(client)) stats.clientCloses++;
       } catch {
         // The other side went away; close both below.
+        if (!isDown && open.has(client)) stats.clientCloses++;
       }
       closeQuietly(client);
       closeQuietly(server);
@@ -133,9 +163,6 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
   return {
     port,
     url: `http://127.0.0.1:${port}`,
-    get lostAnswers() {
-      return stats.lostAnswers;
-    },
     get connections() {
       return stats.connections;
     },
@@ -148,11 +175,19 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
     get cuts() {
       return stats.cuts;
     },
+    get lostAnswers() {
+      return stats.lostAnswers;
+    },
+    get clientCloses() {
+      return stats.clientCloses;
+    },
+    release,
     cutNext(afterBytes: number) {
       cutAt.set(stats.connections + 1, afterBytes);
     },
     async close() {
       closed = true;
+      release();
       listener.close();
       await accept;
       for (const conn of [...open]) closeQuietly(conn);

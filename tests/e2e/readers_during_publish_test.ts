@@ -12,7 +12,11 @@
  * round) when its two reads straddle a publish: "Bad GPG signature" for that run. No server-side
  * order avoids it, and a detached signature file cannot carry signatures of both generations
  * (librepo's rpm backend reads only the first). apt reads InRelease, one object, and has no such
- * window. Clients go through a small HTTP proxy that delays every answer by 0-200 ms,
+ * window. So the test keeps each generation's repomd.xml and repomd.xml.asc (each pair must
+ * verify with gpgv), and the proxy keeps what it served of both files and when it read them from
+ * the server: a "Bad GPG signature" is excused only when the run was served repomd.xml of one
+ * generation and the signature of the next (or previous) one, and the publish of the later one
+ * ran between the two reads. Any other signature failure fails the test. Clients go through a small HTTP proxy that delays every answer by 0-200 ms,
  * so a client's reads spread over the publisher's writes (a client that read the entry point
  * just before a publish fetches the files it names after it).
  */
@@ -29,6 +33,8 @@ import { verifyRepository } from "../../src/repo/verify.ts";
 import { updateRepository } from "../../src/repo/update.ts";
 import { silentEvents } from "../../src/repo/run_types.ts";
 import { createSigner } from "../../src/sign/signer.ts";
+import { gpgvVerify } from "../_helpers/reference_tools.ts";
+import { readAll } from "../../src/storage/storage.ts";
 
 /** Publications per test; clients read for as long as they go on. */
 const PUBLISHES = 10;
@@ -38,23 +44,60 @@ const KEY = await generateKey({
   type: "ed25519",
 });
 
+/** A read of repomd.xml or repomd.xml.asc through the proxy: what was served, and when. */
+interface SignedRead {
+  path: string;
+  /** performance.now() before the request to the server, and once its whole body was in. */
+  start: number;
+  end: number;
+  status: number;
+  body: Uint8Array;
+}
+
+/** repomd.xml and its detached signature (the two objects a dnf client reads separately). */
+const SIGNED_PAIR = /\/repodata\/repomd\.xml(\.asc)?$/;
+
 /**
  * An HTTP proxy in front of `target` that forwards GET/HEAD (headers, status, body) after a
- * random delay of up to `maxDelayMs`. Returns its URL (no trailing slash) and a stop function.
+ * random delay of up to `maxDelayMs`. Returns its URL (no trailing slash), a stop function, and
+ * the log of repomd.xml/.asc reads (asked for without conditions, so each carries its body).
  */
 function delayingProxy(target: string, maxDelayMs: number) {
+  const signedReads: SignedRead[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     await new Promise((r) => setTimeout(r, Math.random() * maxDelayMs));
     const url = new URL(req.url);
     const headers = new Headers(req.headers);
     headers.delete("host");
+    const logged = req.method === "GET" && SIGNED_PAIR.test(url.pathname);
+    if (logged) {
+      for (const h of ["if-modified-since", "if-none-match", "range", "if-range"]) {
+        headers.delete(h);
+      }
+    }
+    const start = performance.now();
     const res = await fetch(target + url.pathname + url.search, { method: req.method, headers });
+    if (logged) {
+      const body = new Uint8Array(await res.arrayBuffer());
+      signedReads.push({
+        path: url.pathname,
+        start,
+        end: performance.now(),
+        status: res.status,
+        body,
+      });
+      return new Response(body, { status: res.status, headers: res.headers });
+    }
     return new Response(req.method === "HEAD" ? null : res.body, {
       status: res.status,
       headers: res.headers,
     });
   });
-  return { url: `http://127.0.0.1:${server.addr.port}`, stop: () => server.shutdown() };
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    stop: () => server.shutdown(),
+    signedReads,
+  };
 }
 
 const MAX_DELAY_MS = 200;
@@ -66,12 +109,16 @@ interface Interval {
   end: number;
 }
 
-interface ClientRun extends Interval {
+interface ClientResult {
   ok: boolean;
   output: string;
   /** A failure of the known kind described above (repomd.xml/.asc read across a publish). */
   straddled?: boolean;
+  /** dnf: the repomd.xml and repomd.xml.asc reads of this run, in order. */
+  reads?: SignedRead[];
 }
+
+interface ClientRun extends Interval, ClientResult {}
 
 function overlaps(a: Interval, b: Interval): boolean {
   return a.start < b.end && b.start < a.end;
@@ -84,12 +131,15 @@ function overlaps(a: Interval, b: Interval): boolean {
 async function publishWhileReading(
   repo: RepoBackend,
   upload: (i: number) => Promise<void>,
-  client: () => Promise<{ ok: boolean; output: string; straddled?: boolean }>,
+  client: () => Promise<ClientResult>,
+  /** Called after each publish (generation 0 is the one before the clients start). */
+  published: (generation: number) => Promise<void> = () => Promise.resolve(),
 ): Promise<{ publishes: Interval[]; runs: ClientRun[] }> {
   const env = { MKREPO_SIGNING_KEY: KEY.privateKeyArmored };
   await upload(0);
   const first = await runCli(["--sign", ...repo.args, repo.path], { env });
   assert.equal(first.code, 0, first.stderr);
+  await published(0);
 
   const publishes: Interval[] = [];
   const runs: ClientRun[] = [];
@@ -108,6 +158,7 @@ async function publishWhileReading(
       const r = await runCli(["--sign", ...repo.args, repo.path], { env });
       publishes.push({ start, end: performance.now() });
       assert.equal(r.code, 0, r.stderr);
+      await published(i);
     }
   } finally {
     publishing = false;
@@ -134,6 +185,78 @@ function summarize(what: string, publishes: Interval[], runs: ClientRun[]): void
   assert.deepEqual(failed.map((r) => r.output), [], `${what}: client runs failed`);
   assert.ok(overlapping.length > 0, `${what}: no client run overlapped a publish`);
   assert.ok(straddled.length * 2 < runs.length, `${what}: most runs failed the signature check`);
+}
+
+/** What a generation published: repomd.xml and repomd.xml.asc. */
+interface Generation {
+  md: Uint8Array;
+  asc: Uint8Array;
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) =>
+  a.length === b.length && a.every((x, k) => x === b[k]);
+
+/**
+ * Checks every generation's signature with gpgv, then sorts out the dnf runs by what they were
+ * served: the generation of the last repomd.xml and of the last repomd.xml.asc each run read.
+ * Same generation: a signature failure is a failure. Neighbouring generations g and g+1, and the
+ * publish of g+1 ran between the two reads: a straddle (marked on the run). Anything else (a
+ * body no generation published, generations further apart, no publish between the reads, or a
+ * run that accepted a mixed pair) is a problem. Returns the problems found.
+ */
+async function classifySignatureReads(
+  generations: Generation[],
+  publishes: Interval[],
+  runs: ClientRun[],
+  keyFile: string,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const dir = await Deno.makeTempDir({ prefix: "mkrepo-pairs-" });
+  try {
+    for (const [g, { md, asc }] of generations.entries()) {
+      await Deno.writeFile(join(dir, "repomd.xml"), md);
+      await Deno.writeFile(join(dir, "repomd.xml.asc"), asc);
+      const r = await gpgvVerify(keyFile, join(dir, "repomd.xml.asc"), join(dir, "repomd.xml"));
+      if (!r.ok) problems.push(`generation ${g}: repomd.xml.asc does not verify: ${r.stderr}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  for (const [i, run] of runs.entries()) {
+    run.straddled = false;
+    const reads = run.reads ?? [];
+    const md = reads.filter((r) => r.path.endsWith(".xml") && r.status === 200).at(-1);
+    const asc = reads.filter((r) => r.path.endsWith(".asc") && r.status === 200).at(-1);
+    if (!md || !asc) {
+      if (!run.ok) problems.push(`run ${i} failed without reading both files: ${run.output}`);
+      continue;
+    }
+    const gMd = generations.findIndex((g) => sameBytes(g.md, md.body));
+    const gAsc = generations.findIndex((g) => sameBytes(g.asc, asc.body));
+    if (gMd < 0 || gAsc < 0) {
+      problems.push(`run ${i} was served a repomd.xml or .asc that no generation published`);
+      continue;
+    }
+    const sigFailure = !run.ok && /Bad GPG signature/.test(run.output);
+    if (gMd === gAsc) {
+      if (sigFailure) problems.push(`run ${i}: "Bad GPG signature" on generation ${gMd}`);
+      continue;
+    }
+    const later = Math.max(gMd, gAsc);
+    const publish = publishes[later - 1]; // generation g >= 1 was published by publishes[g - 1]
+    const from = Math.min(md.start, asc.start), to = Math.max(md.end, asc.end);
+    if (Math.abs(gMd - gAsc) !== 1 || !(publish.start < to && from < publish.end)) {
+      problems.push(
+        `run ${i} read repomd.xml of generation ${gMd} and the signature of ${gAsc} ` +
+          `without the publish of ${later} between the two reads`,
+      );
+    } else if (run.ok) {
+      problems.push(`run ${i}: dnf accepted repomd.xml ${gMd} with the signature of ${gAsc}`);
+    } else if (sigFailure && !/checksum|Cannot download|404|No such file/i.test(run.output)) {
+      run.straddled = true;
+    }
+  }
+  return problems;
 }
 
 Deno.test("apt-get update never fails while mkrepo publishes to S3 again and again", async () => {
@@ -187,6 +310,7 @@ Deno.test("dnf makecache never fails while mkrepo publishes to S3 again and agai
     await Deno.writeTextFile(keyFile, KEY.publicKeyArmored);
     const proxy = delayingProxy(origin(repo.url), MAX_DELAY_MS);
     try {
+      const generations: Generation[] = [];
       await withDnf({
         repos: { baseurl: proxy.url + path(repo.url), repoGpgcheck: true, gpgkey: keyFile },
       }, async (dnf) => {
@@ -194,14 +318,20 @@ Deno.test("dnf makecache never fails while mkrepo publishes to S3 again and agai
           repo,
           (i) => repo.put(`Packages/g${i}/tour-4-6.noarch.rpm`, fixture("rpm/tour-4-6.noarch.rpm")),
           async () => {
+            const from = proxy.signedReads.length;
             const m = await dnf.makecache();
-            const output = m.stdout + m.stderr;
-            const straddled = !m.ok &&
-              /repomd\.xml GPG signature verification error: Bad GPG signature/.test(output) &&
-              !/checksum|Cannot download|404|No such file/i.test(output);
-            return { ok: m.ok, output, straddled };
+            return { ok: m.ok, output: m.stdout + m.stderr, reads: proxy.signedReads.slice(from) };
+          },
+          async (g) => {
+            generations[g] = {
+              md: await readAll(repo.storage, "repodata/repomd.xml"),
+              asc: await readAll(repo.storage, "repodata/repomd.xml.asc"),
+            };
           },
         );
+        const problems = await classifySignatureReads(generations, publishes, runs, keyFile);
+        assert.deepEqual(problems, [], "signature failures not explained by a straddle");
+        assert.ok(runs.every((r) => (r.reads ?? []).length >= 2), "the proxy saw every read");
         summarize("dnf makecache", publishes, runs);
         assert.ok((await dnf.makecache()).ok);
         const locations = (await dnf.repoquery()).map((p) => p.location);

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import { MkrepoError } from "../../../src/errors.ts";
 import { compressionOf, decompress } from "../../../src/reader/decompress.ts";
 import { fixture } from "../../_helpers/fixtures.ts";
+import { requireTool } from "../../_helpers/reference_tools.ts";
 import { streamOf } from "./_make_deb.ts";
 
 const MiB = 1024 * 1024;
@@ -77,6 +79,70 @@ Deno.test("decompress() decodes xz", async () => {
     createHash("sha256").update(again).digest("hex"),
     createHash("sha256").update(out).digest("hex"),
   );
+});
+
+/** Runs a tool with `input` on stdin; its stdout as bytes (throws on a non-zero exit). */
+async function pipe(tool: string, args: string[], input: Uint8Array): Promise<Uint8Array> {
+  const child = new Deno.Command(requireTool(tool), {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const output = child.output(); // read while writing: the input is larger than a pipe
+  const writer = child.stdin.getWriter();
+  await writer.write(input);
+  await writer.close();
+  const out = await output;
+  if (!out.success) {
+    throw new Error(`${tool} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return out.stdout;
+}
+
+/** 6 MiB mixing incompressible runs and repetitive text, so each format makes many blocks. */
+function mixed(): Uint8Array {
+  const out = new Uint8Array(6 * MiB + 12345);
+  let x = 12345;
+  for (let i = 0; i < out.length; i++) {
+    if ((i >> 16) % 3 === 0) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      out[i] = x >>> 24;
+    } else out[i] = "line of text, again and again\n".charCodeAt(i % 30);
+  }
+  return out;
+}
+
+Deno.test("decompress() gives what xz -d, zstd -d and gzip -d give, far past the buffer sizes", async () => {
+  const plain = mixed();
+  const debianTarXz = await Deno.readFile(fixture("deb/hello_2.10-3.debian.tar.xz"));
+  const cases: ["xz" | "zstd" | "gzip", Uint8Array][] = [
+    ["xz", await pipe("xz", ["-c", "-1"], plain)],
+    ["xz", await pipe("xz", ["-c", "-6", "--check=crc32", "--block-size=1MiB"], plain)],
+    ["xz", debianTarXz],
+    ["zstd", await pipe("zstd", ["-c", "-q", "-3"], plain)],
+    ["zstd", await pipe("zstd", ["-c", "-q", "-12", "--no-check", "-B1MiB"], plain)],
+    ["gzip", await pipe("gzip", ["-c", "-1"], plain)],
+    ["gzip", await pipe("gzip", ["-c", "-9", "-n"], plain)],
+  ];
+  for (const [, bytes] of cases.slice(0, 2)) assert.ok(bytes.length > 2 * MiB);
+  for (const [compression, bytes] of cases) {
+    // what the reference tool decodes, not the input we made: the fixture is someone else's
+    const expected = await pipe(compression, ["-d", "-c"], bytes);
+    assert.ok(expected.length > 32 * 1024, `${compression}: only ${expected.length} bytes`);
+    for (const chunk of [1000, 65536, 3 * MiB]) {
+      const out = await collect(
+        decompress(streamOf(bytes, chunk), compression, {
+          key: "k",
+          name: "x",
+          maxOutput: 16 * MiB,
+        }),
+      );
+      const what = `${compression} (${bytes.length} bytes, chunks of ${chunk})`;
+      assert.equal(out.length, expected.length, `${what}: length`);
+      assert.ok(Buffer.compare(out, expected) === 0, `${what}: bytes differ`);
+    }
+  }
 });
 
 Deno.test("decompress() stops a gzip bomb at the limit with bounded chunks", async () => {

@@ -52,7 +52,8 @@ const settle = () => new Promise((r) => setTimeout(r, 120));
 /** Starts the pool (two jobs at once) and waits until new jobs go to a worker. */
 async function warmPool(): Promise<() => void> {
   const holders = [packageHasher(["md5"]), packageHasher(["md5"])];
-  for (let i = 0; i < 200; i++) {
+  // up to a minute: on a loaded machine the first worker can take long to start
+  for (let i = 0; i < 1200; i++) {
     const before = hashPoolStats.remoteJobs;
     const probe = packageHasher(["md5"]);
     probe.abort();
@@ -133,24 +134,62 @@ Deno.test("ByteReader hands long skips of a local file to hashFile; short files 
     for (const workers of [0, 2]) {
       setHashWorkers(workers);
       const release = workers > 0 ? await warmPool() : () => {};
+      const remoteBefore = hashPoolStats.remoteJobs;
+      const workerFileBefore = hashPoolStats.workerFileBytes;
+      let fromFileTotal = 0;
       // Two jobs at once so that the second may run on a worker.
       await Promise.all([0, 1].map(async () => {
         const file = await Deno.open(path);
         const stream = markLocalFile(file.readable, { path, start: 0 });
         const hasher = packageHasher(["sha256"]);
+        // what went through the stream, and what the hasher read from the file itself
+        let streamed = 0;
+        const delegated: { offset: number; length?: number; bytes: number }[] = [];
         const reader = new ByteReader(stream, {
           key: "f",
-          onChunk: (c, o) => hasher.update(c, o),
-          hashFile: (p, offset, length) => hasher.updateFromFile(p, offset, length),
+          onChunk: (c, o) => {
+            streamed += c.length;
+            return hasher.update(c, o);
+          },
+          hashFile: async (p, offset, length) => {
+            assert.equal(p, path);
+            const r = await hasher.updateFromFile(p, offset, length);
+            delegated.push({ offset, length, bytes: r.bytes });
+            return r;
+          },
         });
         assert.deepEqual(await reader.readExact(100), data.subarray(0, 100));
+        assert.equal(delegated.length, 0, "a 100-byte read was delegated");
         await reader.skip(2 * MIB); // delegated
+        // the skip went to hashFile: the stretch after what the stream had already handed over,
+        // up to the end of the skip, hashed by the hasher from the file
+        assert.equal(delegated.length, 1, "a 2 MiB skip of a local file was not delegated");
+        const [skip] = delegated;
+        assert.equal(skip.offset, streamed);
+        assert.equal(skip.offset + skip.bytes, 2 * MIB + 100);
+        assert.equal(skip.length, skip.bytes);
+        assert.ok(skip.bytes >= MIB, `only ${skip.bytes} bytes delegated`);
+        assert.equal(hasher.size, 2 * MIB + 100);
         assert.deepEqual(await reader.readExact(10), data.subarray(2 * MIB + 100, 2 * MIB + 110));
         assert.equal(reader.offset, 2 * MIB + 110);
         await reader.skipToEnd();
         assert.equal(reader.offset, data.length);
+        // every byte hashed exactly once, most of them without passing through the stream
+        const fromFile = delegated.reduce((n, d) => n + d.bytes, 0);
+        assert.equal(streamed + fromFile, data.length);
+        assert.ok(streamed < data.length - 2 * MIB, `${streamed} bytes went through the stream`);
+        fromFileTotal += fromFile;
         assert.deepEqual(await hasher.digest(), { size: data.length, sha256: hex("sha256", data) });
       }));
+      // with workers, a delegated skip was hashed (and so read) on a worker thread
+      // with workers, the delegated stretches of the job that ran on a worker were read and
+      // hashed by that worker from the file (without: nothing is read on a worker)
+      const onWorkers = hashPoolStats.workerFileBytes - workerFileBefore;
+      if (workers > 0) {
+        assert.ok(hashPoolStats.remoteJobs > remoteBefore, "no job on a worker");
+        assert.ok(onWorkers >= 2 * MIB, `only ${onWorkers} bytes read on a worker`);
+        assert.ok(onWorkers <= fromFileTotal);
+      } else assert.equal(onWorkers, 0);
       // A skip past the end of the file names where the file ends.
       const file = await Deno.open(path);
       const hasher = packageHasher(["sha256"]);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { gzipSync, zstdCompressSync } from "node:zlib";
+import { gunzipSync, gzipSync, zstdCompressSync } from "node:zlib";
 import { MkrepoError } from "../../../src/errors.ts";
 import { filelistsPackage } from "../../../src/index/rpm/filelists_xml.ts";
 import { writeMetadataFile } from "../../../src/index/rpm/metadata_file.ts";
@@ -81,20 +81,41 @@ Deno.test("readRepodata() takes over createrepo_c's repodata with the values rea
   assert.deepEqual(taken, await fixturePackages());
 });
 
+/**
+ * What primary.xml holds of a package, derived from the rpm reader's record (not from
+ * readPrimary): the files createrepo_c lists in primary (under /etc/, containing "bin/", or
+ * /usr/lib/sendmail — cr_is_primary), no changelog.
+ */
+function primaryPart(pkg: RpmPackage): RpmPackage {
+  const primary = (path: string) =>
+    path.startsWith("/etc/") || path.includes("bin/") || path === "/usr/lib/sendmail";
+  return {
+    ...pkg,
+    format: { ...pkg.format, files: pkg.format.files.filter((f) => primary(f.path)) },
+    changelogs: [],
+  };
+}
+
 Deno.test("readPrimary() splits correctly whatever the chunk size", async () => {
   const pkgs = await fixturePackages();
-  const text = primaryHeader(pkgs.length) + pkgs.map(primaryPackage).join("") + primaryFooter();
-  const expected = await collect(readPrimary(streamOf(enc.encode(text)), { key: "p" }));
-  for (const size of [1, 9, 10, 11, 4096]) {
-    const got = await collect(
-      readPrimary(streamOf(gzipSync(enc.encode(text)), size), { key: "p" }),
-    );
-    assert.deepEqual(got, expected, `chunk ${size}`);
-  }
-  const zst = await collect(
-    readPrimary(streamOf(zstdCompressSync(enc.encode(text))), { key: "p" }),
+  const expected = pkgs.map(primaryPart);
+  // some packages have files outside primary, so the subset is a real check
+  assert.ok(expected.some((p, i) => p.format.files.length < pkgs[i].format.files.length));
+  const ours = enc.encode(
+    primaryHeader(pkgs.length) + pkgs.map(primaryPackage).join("") + primaryFooter(),
   );
-  assert.deepEqual(zst, expected);
+  // createrepo_c's primary.xml for the same rpms, as written by it
+  const theirs = gunzipSync(Deno.readFileSync(`${REFERENCE}rpm-repodata/primary.xml.gz`));
+  for (const [who, text] of [["ours", ours], ["createrepo_c's", theirs]] as const) {
+    const plain = await collect(readPrimary(streamOf(text), { key: "p" }));
+    assert.deepEqual(plain, expected, `${who}, plain`);
+    for (const size of [1, 9, 10, 11, 4096]) {
+      const got = await collect(readPrimary(streamOf(gzipSync(text), size), { key: "p" }));
+      assert.deepEqual(got, expected, `${who}, gzip in chunks of ${size}`);
+    }
+    const zst = await collect(readPrimary(streamOf(zstdCompressSync(text), 7), { key: "p" }));
+    assert.deepEqual(zst, expected, `${who}, zstd`);
+  }
 });
 
 Deno.test("readRepodata() keeps two arches of one NEVR and two copies of one file apart", async () => {

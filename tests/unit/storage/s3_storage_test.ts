@@ -519,14 +519,41 @@ Deno.test("createS3Storage() reads big objects in parallel parts", (t) =>
     });
 
     await t.step("read() cancelled early stops its requests", async () => {
-      const storage = storageFor(s3, { concurrency: 4, partSize: 2 * MiB });
+      // Every response is held after 1 MiB, so the four parts in flight are still downloading
+      // when the reader cancels; released only once the cancellation had its chance to act.
+      const proxy = startTcpProxy({ targetPort: s3.port, hold: { afterBytes: MiB } });
+      const storage = storageFor(s3, { endpoint: proxy.url, concurrency: 4, partSize: 4 * MiB });
+      const gets = () =>
+        s3.requestLog().filter((r) => r.method === "GET" && r.path.includes("/pool/big.deb"));
+      const before = gets().length;
+      const settle = async (done: () => boolean) => {
+        for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
+      };
       try {
-        const stream = await storage.read("pool/big.deb");
-        const reader = stream.getReader();
-        await reader.read();
-        await reader.cancel();
+        const reader = (await storage.read("pool/big.deb")).getReader();
+        const first = await reader.read();
+        assert.ok(first.value && first.value.length > 0);
+        await settle(() => gets().length - before >= 4);
+        assert.equal(gets().length - before, 4, "four ranged GETs in flight");
+        const cancelling = reader.cancel();
+        await settle(() => proxy.clientCloses >= 4);
+        proxy.release();
+        await cancelling;
+        // whatever was still to flow has flowed
+        let last = -1;
+        while (proxy.bytesDown !== last) {
+          last = proxy.bytesDown;
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        assert.equal(proxy.clientCloses, 4, "the reader closed each part's connection");
+        assert.ok(
+          proxy.bytesDown <= 4 * MiB,
+          `${proxy.bytesDown} bytes downloaded: the parts went on after the cancel`,
+        );
+        assert.equal(gets().length - before, 4, "a GET was sent after the cancel");
       } finally {
         await storage.close?.();
+        await proxy.close();
       }
     });
 
