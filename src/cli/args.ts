@@ -21,6 +21,8 @@ export interface CliOptions {
   quiet: boolean;
   verbose: boolean;
   concurrency?: number;
+  /** --grace, in seconds. */
+  graceSeconds?: number;
   force: boolean;
   sign: boolean;
   /** --no-sign: publish unsigned on purpose. */
@@ -101,6 +103,14 @@ export function parseCli(argv: readonly string[]): CliOptions {
     }
   }
 
+  const graceText = str("grace");
+  let graceSeconds: number | undefined;
+  if (graceText !== undefined) {
+    graceSeconds = parseDuration(graceText);
+    if (graceSeconds === undefined) {
+      throw usage(`--grace takes a time such as 90s, 30m, 1h or 2d, not "${graceText}"`);
+    }
+  }
   let concurrency: number | undefined;
   if (str("concurrency") !== undefined) {
     concurrency = Number(str("concurrency"));
@@ -148,6 +158,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     quiet: bool("quiet"),
     verbose: bool("verbose"),
     concurrency,
+    graceSeconds,
     force: bool("force"),
     sign: bool("sign") || str("sign-key-file") !== undefined,
     noSign: bool("no-sign"),
@@ -213,4 +224,11 @@ export function parseCli(argv: readonly string[]): CliOptions {
     );
   }
   return options;
+}
+
+/** Seconds of a time such as "90", "90s", "30m", "1h" or "2d"; undefined when not one. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+)(s|m|h|d)?$/.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? "s") as "s"];
 }

@@ -104,6 +104,7 @@ async function runUpdate(
           replaceKey: opts.replaceKey,
           signingHints: SIGNING_HINTS,
           publicKeyName: opts.publicKey,
+          graceSeconds: opts.graceSeconds,
           publicRead: opts.s3.publicRead ? true : opts.s3.noPublicRead ? false : undefined,
           date: config.date,
           deb: {

@@ -53,6 +53,13 @@ export const OPTIONS = {
     help: "skip malformed packages instead of failing; list them in malformed_list.txt",
     group: "general",
   },
+  grace: {
+    type: "string",
+    arg: "TIME",
+    help: "keep files no index names for this long before deleting them, e.g. 30m, 1h, 2d, 0 " +
+      "(recorded; default 1h)",
+    group: "general",
+  },
   sign: {
     type: "boolean",
     help: "sign the metadata (key from MKREPO_SIGNING_KEY, --sign-key-file, GPG_SIGN_KEY, " +

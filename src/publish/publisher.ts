@@ -8,7 +8,8 @@
  *    etag the run planned from), so a run that lost a race writes nothing a client reads;
  *    then the unit's indexes at their usual names; then its other entry points (Release,
  *    Release.gpg; repomd.xml.asc); then a check that the first entry point is still ours;
- * 4. removal of files that neither the new nor the previous generation names.
+ * 4. removal of files that neither the new nor the previous generation names, and of
+ *    unreferenced files whose grace period is over (unreferenced.ts decides which).
  *
  * A conditional write refused after a lost answer is settled by reading back what is there:
  * our own bytes mean our write went through. If a write fails before the last unit is done,
@@ -82,6 +83,12 @@ export interface PublishPlan {
   units: PublishUnit[];
   /** Keys removed once every unit is written. */
   remove: string[];
+  /**
+   * Unreferenced files whose grace period is over, removed after `remove` — each only if it
+   * was not written again since the grace period began (`expireBefore`): a racing run that
+   * publishes an index naming the same content writes it again first.
+   */
+  expired?: { keys: string[]; writtenBefore: number };
 }
 
 /** An empty plan. */
@@ -92,7 +99,7 @@ export function emptyPlan(): PublishPlan {
 /** True when the plan writes or removes nothing. */
 export function isEmptyPlan(plan: PublishPlan): boolean {
   return plan.content.length === 0 && plan.shared.length === 0 && plan.units.length === 0 &&
-    plan.remove.length === 0;
+    plan.remove.length === 0 && (plan.expired?.keys.length ?? 0) === 0;
 }
 
 /** Options of publish(). */
@@ -385,11 +392,15 @@ export async function publish(
     }
   }
   // The new generation is published: cleanup failures no longer matter to clients.
-  for (const key of plan.remove) {
-    track.onWrite!(key, "remove");
-    if (options.dryRun) continue;
+  const expired = plan.expired?.keys ?? [];
+  for (const key of [...plan.remove, ...expired]) {
     try {
-      await storage.remove(key);
+      if (expired.includes(key) && !options.dryRun) {
+        const now = await storage.stat(key);
+        if (!now || now.mtime >= plan.expired!.writtenBefore) continue; // in use again
+      }
+      track.onWrite!(key, "remove");
+      if (!options.dryRun) await storage.remove(key);
     } catch (err) {
       if (!options.onCleanupError) throw err;
       options.onCleanupError(key, err);

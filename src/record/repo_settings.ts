@@ -48,6 +48,8 @@ export interface RepoSettings {
   publicRead: boolean;
   /** Name under which the signing public key is published, if any. */
   publicKey?: string;
+  /** Seconds a file no index names is kept before it is deleted (undefined: one hour). */
+  graceSeconds?: number;
   deb?: DebSettings;
   rpm?: RpmSettings;
 }
@@ -65,6 +67,7 @@ export function settingsText(s: RepoSettings): string {
     publicRead: s.publicRead,
   };
   if (s.publicKey !== undefined) out.publicKey = s.publicKey;
+  if (s.graceSeconds !== undefined) out.graceSeconds = s.graceSeconds;
   if (s.kind === "deb" && s.deb) {
     out.deb = {
       architectures: s.deb.architectures,
@@ -120,6 +123,12 @@ export function parseSettings(text: string, where: string): RepoSettings {
     publicRead: v.publicRead,
     publicKey: optString(v.publicKey, "publicKey"),
   };
+  if (v.graceSeconds !== undefined) {
+    if (!Number.isInteger(v.graceSeconds) || (v.graceSeconds as number) < 0) {
+      throw fail(`"graceSeconds" must be a whole number of seconds`);
+    }
+    settings.graceSeconds = v.graceSeconds as number;
+  }
   if (v.kind === "deb") {
     const d = (v.deb ?? {}) as Record<string, unknown>;
     const hashes = strings(d.hashes ?? ["md5", "sha256"], "deb.hashes");

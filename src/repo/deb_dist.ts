@@ -56,6 +56,8 @@ export interface DistContext {
   byKey: ReadonlyMap<string, ObjectInfo>;
   malformed: string[];
   plan: PublishPlan;
+  /** Receives every key the published and the new generation of the dist name. */
+  named: Set<string>;
 }
 
 /** Adds one dist's files to the publish plan (nothing when it is already up to date). */
@@ -128,6 +130,24 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
   };
   const release = releaseText(meta, entries);
 
+  // What the published generation names stays (a client may hold it), and so does the new.
+  const nameAll = (path: string, c: { sha256?: string; sha512?: string }) => {
+    ctx.named.add(base + path);
+    const dir = base + path.slice(0, path.lastIndexOf("/") + 1);
+    if (c.sha256) ctx.named.add(`${dir}by-hash/SHA256/${c.sha256}`);
+    if (c.sha512) ctx.named.add(`${dir}by-hash/SHA512/${c.sha512}`);
+  };
+  for (const name of ["InRelease", "Release", "Release.gpg", "malformed_list.txt"]) {
+    ctx.named.add(base + name);
+  }
+  const namedNow = new Set<string>();
+  for (const [path, c] of old?.release.entries ?? []) {
+    nameAll(path, c);
+    const dir = base + path.slice(0, path.lastIndexOf("/") + 1);
+    namedNow.add(`${dir}by-hash/SHA256/${c.sha256}`).add(`${dir}by-hash/SHA512/${c.sha512}`);
+  }
+  for (const f of files) nameAll(f.key, f.checksums);
+
   // Nothing to do when the published generation is whole and says the same (apart from Date):
   // same Release content, every index file reused as is, signatures verifying what they sign.
   const malformedKey = base + "malformed_list.txt";
@@ -167,7 +187,8 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
     const dir = base + f.key.slice(0, f.key.lastIndexOf("/") + 1);
     for (const [hash, name] of [["sha256", "SHA256"], ["sha512", "SHA512"]] as const) {
       const key = `${dir}by-hash/${name}/${f.checksums[hash]}`;
-      if (!byKey.has(key)) {
+      // Written again when only an older generation names it: it may be due for cleanup.
+      if (!byKey.has(key) || !namedNow.has(key)) {
         plan.content.push({
           key,
           data: f.data,
@@ -213,26 +234,6 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
     // An old signature would no longer match: remove it after Release is replaced.
     for (const k of ["InRelease", "Release.gpg"]) {
       if (byKey.has(base + k)) plan.remove.push(base + k);
-    }
-  }
-
-  // Previous generation stays; files neither generation names are removed.
-  const keep = new Set<string>();
-  const named = (path: string, c: { sha256?: string; sha512?: string }) => {
-    keep.add(base + path);
-    const dir = base + path.slice(0, path.lastIndexOf("/") + 1);
-    if (c.sha256) keep.add(`${dir}by-hash/SHA256/${c.sha256}`);
-    if (c.sha512) keep.add(`${dir}by-hash/SHA512/${c.sha512}`);
-  };
-  for (const f of files) named(f.key, f.checksums);
-  for (const [path, c] of old?.release.entries ?? []) named(path, c);
-  for (const key of byKey.keys()) {
-    if (!key.startsWith(base) || keep.has(key)) continue;
-    if (
-      /\/by-hash\/[^/]+\/[0-9a-f]+$/.test(key) ||
-      /\/(Packages|Sources)(\.gz|\.xz|\.bz2)?$/.test(key)
-    ) {
-      plan.remove.push(key);
     }
   }
 }

@@ -13,6 +13,12 @@ import {
   type Restore,
 } from "../publish/publisher.ts";
 import type { RunEvents } from "./run_types.ts";
+import {
+  CLEANUP_KEY,
+  decideCleanup,
+  DEFAULT_GRACE_SECONDS,
+  parseUnreferenced,
+} from "../publish/unreferenced.ts";
 
 /** How to put `key` back as it is now: its current bytes, or remove it if it does not exist. */
 export async function restoreFor(
@@ -73,4 +79,31 @@ export async function publishRun(
           `(the next run removes it): ${err instanceof Error ? err.message : String(err)}`,
       ),
   });
+}
+
+/**
+ * Adds the cleanup of unreferenced files to a plan: `unreferenced` are the keys (under
+ * `dists/` or `repodata/`) that neither the published generation nor the one this run writes
+ * names. Those unreferenced for the grace period are deleted; the others are recorded.
+ */
+export async function planCleanup(
+  storage: Storage,
+  byKey: ReadonlyMap<string, ObjectInfo>,
+  plan: PublishPlan,
+  unreferenced: Iterable<string>,
+  graceSeconds = DEFAULT_GRACE_SECONDS,
+): Promise<void> {
+  const text = byKey.has(CLEANUP_KEY)
+    ? new TextDecoder().decode(await readAll(storage, CLEANUP_KEY))
+    : undefined;
+  const files = text !== undefined
+    ? parseUnreferenced(text, storage.describe(CLEANUP_KEY))
+    : new Map<string, number>();
+  const now = Date.now();
+  const decision = decideCleanup(unreferenced, { files, text }, now, graceSeconds);
+  if (decision.file) plan.shared.push(decision.file);
+  if (decision.removeRecord) plan.remove.push(CLEANUP_KEY);
+  if (decision.expired.length > 0) {
+    plan.expired = { keys: decision.expired, writtenBefore: now - graceSeconds * 1000 };
+  }
 }

@@ -19,6 +19,7 @@ import {
 } from "../record/repo_settings.ts";
 import { parseRelease } from "../index/deb/release_file.ts";
 import { CACHE_INDEX, type OutputFile } from "../publish/publisher.ts";
+import { DEFAULT_GRACE_SECONDS } from "../publish/unreferenced.ts";
 import type { Signer } from "../sign/signer.ts";
 
 /** Where the CLI tells users how to act on a refused run (repo/ knows no flag names). */
@@ -43,6 +44,7 @@ export interface SettingsRequest {
   replaceKey?: boolean;
   publicRead?: boolean;
   publicKeyName?: string;
+  graceSeconds?: number;
   deb?: Partial<DebSettings>;
   rpm?: Partial<RpmSettings>;
   hints?: SigningHints;
@@ -232,6 +234,7 @@ function changesOf(a: RepoSettings, b: RepoSettings): string[] {
   diff("signing", signingText(a), signingText(b));
   diff("public read", a.publicRead ? "on" : "off", b.publicRead ? "on" : "off");
   diff("public key", a.publicKey ?? "(none)", b.publicKey ?? "(none)");
+  diff("grace", graceText(a.graceSeconds), graceText(b.graceSeconds));
   if (a.deb && b.deb) {
     diff(
       "architectures",
@@ -272,6 +275,7 @@ export async function resolveSettings(
     signingKeys: signer ? [signer.fingerprint.toUpperCase()] : [],
     publicRead: request.publicRead ?? previous?.publicRead ?? false,
     publicKey: request.publicKeyName ?? previous?.publicKey,
+    graceSeconds: request.graceSeconds ?? previous?.graceSeconds,
   };
   if (
     signer && previous?.signed && knownKey(signer.fingerprint, previous.signingKeys) &&
@@ -323,6 +327,7 @@ export function describeSettings(s: RepoSettings): string[] {
     `signing: ${signingText(s)}`,
     `public read: ${s.publicRead ? "on" : "off"}`,
     `public key: ${s.publicKey ?? "(none)"}`,
+    `grace before unreferenced files are deleted: ${graceText(s.graceSeconds)}`,
   ];
   if (s.deb) {
     lines.push(
@@ -346,4 +351,9 @@ export async function readSettings(
   const recorded = await readRecordedSettings(storage, new Map(objects.map((o) => [o.key, o])));
   if (recorded) return { settings: recorded.settings, recorded: true };
   return { settings: await deriveSettings(storage, objects), recorded: false };
+}
+
+function graceText(seconds: number | undefined): string {
+  if (seconds === undefined) return `${DEFAULT_GRACE_SECONDS / 3600}h (default)`;
+  return seconds % 3600 === 0 ? `${seconds / 3600}h` : `${seconds}s`;
 }

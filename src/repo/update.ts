@@ -46,6 +46,8 @@ export interface UpdateOptions {
   /** How the user passes a key, drops or replaces it (the CLI's words, for refusals). */
   signingHints?: SigningHints;
   publicKeyName?: string;
+  /** How long files no index names are kept before deletion; undefined: as recorded (1h). */
+  graceSeconds?: number;
   /** true: turn public read on; false: off; undefined: as recorded. */
   publicRead?: boolean;
   date?: Date;
@@ -117,6 +119,7 @@ async function updateOnce(
       replaceKey: options.replaceKey,
       publicRead: options.publicRead,
       publicKeyName: options.publicKeyName,
+      graceSeconds: options.graceSeconds,
       deb: options.deb,
       rpm: options.rpm,
       hints: options.signingHints,
@@ -139,6 +142,7 @@ async function updateOnce(
       signer: resolved.signer,
       publicRead: s.publicRead,
       publicKeyName: s.publicKey,
+      graceSeconds: s.graceSeconds,
       settingsFile: resolved.file,
       objects,
       // Packages get the ACL before any index names them.

@@ -11,7 +11,7 @@ import { MkrepoError } from "../errors.ts";
 import { plural } from "../util/plural.ts";
 import { debFileKind, poolPlace, undeclaredComponentWarnings } from "../plan/pool_path.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
-import { publishRun } from "./publish_steps.ts";
+import { planCleanup, publishRun } from "./publish_steps.ts";
 import { publicKeyFile } from "./public_key.ts";
 import { readDeb } from "../reader/deb/read_deb.ts";
 import { readDsc } from "../reader/deb/read_dsc.ts";
@@ -47,6 +47,8 @@ export interface DebUpdateOptions {
   publicRead?: boolean;
   /** Listing to use instead of listing the storage (the caller already has it). */
   objects?: ObjectInfo[];
+  /** How long a file no index names is kept before it is deleted (default one hour). */
+  graceSeconds?: number;
   /** Records read by an earlier attempt of the same run (kept across conflict retries). */
   readCache?: ReadCache<DebPackage | DebSource>;
   /** The repository's settings file, published with the indexes when it changed. */
@@ -143,6 +145,7 @@ export async function updateDebRepository(
     dists.add(poolPlace(key, components).dist);
   }
   const plan = emptyPlan();
+  const named = new Set<string>();
   for (const dist of [...dists].sort()) {
     await planDist(dist, {
       storage,
@@ -155,11 +158,17 @@ export async function updateDebRepository(
       byKey,
       malformed: malformedByDist.get(dist) ?? [],
       plan,
+      named,
     });
   }
   const keyFile = await publicKeyFile(storage, byKey, options.signer, options.publicKeyName);
   if (keyFile) plan.shared.push(keyFile);
   if (options.settingsFile) plan.shared.push(options.settingsFile);
+  const removing = new Set(plan.remove);
+  const unreferenced = objects.filter((o) =>
+    o.key.startsWith("dists/") && !named.has(o.key) && !removing.has(o.key)
+  ).map((o) => o.key);
+  await planCleanup(storage, byKey, plan, unreferenced, options.graceSeconds);
 
   if (isEmptyPlan(plan)) {
     summary.upToDate = true;

@@ -30,6 +30,7 @@ import {
   CACHE_ENTRY,
   CACHE_IMMUTABLE,
   emptyPlan,
+  isEmptyPlan,
   type OutputFile,
   type PublishUnit,
 } from "../publish/publisher.ts";
@@ -37,7 +38,7 @@ import { detachedSignatureFlaw } from "../publish/intact.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
-import { planMalformedList, publishRun, restoreFor } from "./publish_steps.ts";
+import { planCleanup, planMalformedList, publishRun, restoreFor } from "./publish_steps.ts";
 import { publicKeyFile } from "./public_key.ts";
 
 /** Options of an RPM update. */
@@ -57,6 +58,8 @@ export interface RpmUpdateOptions {
   publicRead?: boolean;
   objects?: ObjectInfo[];
   readCache?: ReadCache<RpmPackage>;
+  /** How long a file no repomd.xml names is kept before it is deleted (default one hour). */
+  graceSeconds?: number;
   /** The repository's settings file, published with the indexes when it changed. */
   settingsFile?: OutputFile;
   /** Called once the run is known to publish, before anything is written. */
@@ -185,9 +188,7 @@ export async function updateRpmRepository(
     old && sameFiles && toRead.length === 0 && summary.removedKeys.length === 0 && malformedOk &&
     !keyFile && !options.settingsFile && old.derived.length === 0 && await signedOk()
   ) {
-    summary.upToDate = true;
-    events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
-    return summary;
+    return await upToDate(storage, byKey, published, summary, options);
   }
   await published.complete();
 
@@ -203,9 +204,7 @@ export async function updateRpmRepository(
     old && files.every((f) => oldHrefs.has(f.key) && byKey.has(f.key)) && malformedOk &&
     !keyFile && !options.settingsFile && old.derived.length === 0 && await signedOk()
   ) {
-    summary.upToDate = true;
-    events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
-    return summary;
+    return await upToDate(storage, byKey, published, summary, options);
   }
 
   const produced = files.map((f) => {
@@ -220,8 +219,10 @@ export async function updateRpmRepository(
   });
 
   const plan = emptyPlan();
+  const namedNow = new Set(published.repomd?.records.map((r) => r.location.href));
   for (const f of files) {
-    if (!byKey.has(f.key)) {
+    // Written again when only an older generation names it: it may be due for cleanup.
+    if (!byKey.has(f.key) || !namedNow.has(f.key)) {
       plan.content.push({
         key: f.key,
         data: f.data,
@@ -257,13 +258,15 @@ export async function updateRpmRepository(
     });
   } else if (byKey.has(REPOMD + ".asc")) plan.remove.push(REPOMD + ".asc");
 
-  // The previous generation stays readable; metadata files neither generation names go.
-  const keep = new Set(
-    [...produced, ...kept, ...(published.repomd?.records ?? [])].map((r) => r.location.href),
+  // The previous generation stays readable; what neither generation names is cleaned up.
+  const named = [...produced, ...kept].map((r) => r.location.href);
+  await planCleanup(
+    storage,
+    byKey,
+    plan,
+    unreferencedOf(byKey, published, named, plan.remove),
+    options.graceSeconds,
   );
-  for (const key of byKey.keys()) {
-    if (/^repodata\/[0-9a-f]{32,128}-[^/]+$/.test(key) && !keep.has(key)) plan.remove.push(key);
-  }
 
   await options.beforePublish?.(summary);
   const result = await publishRun(storage, plan, {
@@ -273,5 +276,54 @@ export async function updateRpmRepository(
   });
   summary.written = result.written;
   summary.deleted = result.removed;
+  return summary;
+}
+
+/**
+ * Keys under repodata/ that neither the published repomd.xml nor `named` (the new one's
+ * files) names, apart from repodata's own entry points and files being removed anyway.
+ */
+function unreferencedOf(
+  byKey: ReadonlyMap<string, ObjectInfo>,
+  published: PublishedRpm,
+  named: readonly string[],
+  removing: readonly string[],
+): string[] {
+  const keep = new Set([
+    ...named,
+    ...(published.repomd?.records ?? []).map((r) => r.location.href),
+    REPOMD,
+    REPOMD + ".asc",
+    MALFORMED,
+    ...removing,
+  ]);
+  return [...byKey.keys()].filter((k) => k.startsWith("repodata/") && !keep.has(k));
+}
+
+/**
+ * Ends a run that has nothing to publish: the published generation is whole and current. Only
+ * the cleanup of unreferenced files may remain.
+ */
+async function upToDate(
+  storage: Storage,
+  byKey: ReadonlyMap<string, ObjectInfo>,
+  published: PublishedRpm,
+  summary: RepoSummary,
+  options: RpmUpdateOptions,
+): Promise<RepoSummary> {
+  const plan = emptyPlan();
+  const unreferenced = unreferencedOf(byKey, published, [], []);
+  await planCleanup(storage, byKey, plan, unreferenced, options.graceSeconds);
+  if (!isEmptyPlan(plan)) {
+    const result = await publishRun(storage, plan, {
+      events: options.events,
+      dryRun: options.dryRun,
+      publicRead: options.publicRead,
+    });
+    summary.written = result.written;
+    summary.deleted = result.removed;
+  }
+  summary.upToDate = true;
+  options.events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
   return summary;
 }
