@@ -33,8 +33,11 @@ const FLAGS: {
   { long: "verbose", short: "v", effect: (o) => o.verbose, expected: true },
   { long: "concurrency", arg: "N", value: "7", effect: (o) => o.concurrency, expected: 7 },
   { long: "force", effect: (o) => o.force, expected: true },
+  { long: "grace", arg: "TIME", value: "30m", effect: (o) => o.graceSeconds, expected: 1800 },
   { long: "deep", command: "verify", effect: (o) => o.deep, expected: true },
   { long: "sign", effect: (o) => o.sign, expected: true },
+  { long: "no-sign", effect: (o) => o.noSign, expected: true },
+  { long: "replace-key", effect: (o) => o.replaceKey, expected: true },
   {
     long: "sign-key-file",
     arg: "FILE",
@@ -53,6 +56,7 @@ const FLAGS: {
   { long: "s3-access-key-id", arg: "ID", value: "AKID", effect: (o) => o.s3.accessKeyId },
   { long: "s3-secret-access-key", arg: "KEY", value: "s", effect: (o) => o.s3.secretAccessKey },
   { long: "s3-public-read", effect: (o) => o.s3.publicRead, expected: true },
+  { long: "no-s3-public-read", effect: (o) => o.s3.noPublicRead, expected: true },
   { long: "s3-storage-class", arg: "CLASS", value: "GLACIER", effect: (o) => o.s3.storageClass },
   { long: "s3-sse", arg: "ALG", value: "aws:kms", effect: (o) => o.s3.sse },
   { long: "s3-sse-kms-key-id", arg: "ID", value: "kms1", effect: (o) => o.s3.sseKmsKeyId },
@@ -119,8 +123,11 @@ Deno.test("the parser accepts every flag --help lists, short forms included, wit
         spelling,
         ...(f.value !== undefined ? [f.value] : []),
         ...(f.command === "keygen" ? [] : ["./repo"]),
-        // the secret is only accepted together with its key id
+        // the secret is only accepted together with its key id; the KMS key id with aws:kms;
+        // the public key name with --sign
         ...(f.long === "s3-secret-access-key" ? ["--s3-access-key-id", "AKID"] : []),
+        ...(f.long === "s3-sse-kms-key-id" ? ["--s3-sse", "aws:kms"] : []),
+        ...(f.long === "public-key" ? ["--sign"] : []),
       ];
       let options: CliOptions;
       try {

@@ -120,28 +120,32 @@ for (const backend of BACKENDS) {
             assert.deepEqual(after, before, `${what}: the dry run changed the repository`);
           };
 
-          // unchanged packages, but no signing: the signatures would be deleted
-          await dryRun("unsign", [], { deletes: [...set.signatures] });
-          // another key: a new public key (the deb signatures should be planned too, but the deb
-          // "up to date" check only looks at whether they exist: issue 17, A)
-          await dryRun("other key", signB, { writes: ["key.asc"] });
+          // unchanged packages, unsigned on purpose: the signatures would be deleted
+          await dryRun("unsign", ["--no-sign"], { deletes: [...set.signatures] });
+          // another key: a new public key, and new signatures (they no longer verify with it)
+          await dryRun("other key", [...signB, "--replace-key"], {
+            writes: ["key.asc", ...set.signatures],
+          });
           // other index flags (hashes, architectures, compression)
           await dryRun("other flags", [...signA, ...set.otherFlags], {});
           await repo.put(set.pool + set.added, fixture(`${kind}/${set.added}`));
           await dryRun("add", signA, { added: 1 });
           await repo.remove(set.pool + set.published[0]);
           await dryRun("add and remove", signA, { added: 1, removed: 1 });
-          await dryRun("add, remove, unsign, other flags", [...set.otherFlags], {
+          await dryRun("add, remove, unsign, other flags", ["--no-sign", ...set.otherFlags], {
             added: 1,
             removed: 1,
             deletes: [...set.signatures],
           });
           await repo.put(set.pool + set.malformed, fixture(`bad/${set.malformed}`));
-          await dryRun("malformed with --force", ["--force", ...signB], { added: 1, removed: 1 });
+          await dryRun("malformed with --force", ["--force", ...signB, "--replace-key"], {
+            added: 1,
+            removed: 1,
+          });
 
           // the plan was real: the same run without --dry-run does change the repository
           const before = await snapshot(repo);
-          const real = await runMkrepo(repo, ["--force", ...set.otherFlags]);
+          const real = await runMkrepo(repo, ["--force", "--no-sign", ...set.otherFlags]);
           assert.equal(real.code, 0, real.stderr);
           const after = await snapshot(repo);
           assert.notDeepEqual(after, before);
