@@ -74,20 +74,22 @@ export interface CleanupDecision {
 }
 
 /**
- * Decides, from the files unreferenced after this run and the record so far, which to delete
- * now and what the record becomes. A file seen unreferenced for the first time starts its grace
- * period now; a file named again leaves the record.
+ * Decides, from the files no index names once this run is done, and the record so far, which
+ * to delete now and what the record becomes. A file the published generation still names (it
+ * stops being named by this run's publication), or one seen unreferenced for the first time,
+ * starts its grace period now; a file named again leaves the record.
  */
 export function decideCleanup(
   unreferenced: Iterable<string>,
   recorded: { files: Unreferenced; text?: string },
   now: number,
   graceSeconds: number,
+  namedBefore: ReadonlySet<string> = new Set(),
 ): CleanupDecision {
   const next: Unreferenced = new Map();
   const expired: string[] = [];
   for (const key of unreferenced) {
-    const since = recorded.files.get(key) ?? now;
+    const since = namedBefore.has(key) ? now : recorded.files.get(key) ?? now;
     if (now - since >= graceSeconds * 1000) expired.push(key);
     else next.set(key, since);
   }

@@ -56,8 +56,10 @@ export interface DistContext {
   byKey: ReadonlyMap<string, ObjectInfo>;
   malformed: string[];
   plan: PublishPlan;
-  /** Receives every key the published and the new generation of the dist name. */
+  /** Receives every key the dist's generation names once the run is done. */
   named: Set<string>;
+  /** Receives every key the dist's generation published before the run names. */
+  namedBefore: Set<string>;
 }
 
 /** Adds one dist's files to the publish plan (nothing when it is already up to date). */
@@ -130,23 +132,21 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
   };
   const release = releaseText(meta, entries);
 
-  // What the published generation names stays (a client may hold it), and so does the new.
-  const nameAll = (path: string, c: { sha256?: string; sha512?: string }) => {
-    ctx.named.add(base + path);
+  // What the generation names once the run is done (reused files included), and what the one
+  // published before names: the cleanup of unreferenced files starts from both.
+  const nameAll = (to: Set<string>, path: string, c: { sha256?: string; sha512?: string }) => {
+    to.add(base + path);
     const dir = base + path.slice(0, path.lastIndexOf("/") + 1);
-    if (c.sha256) ctx.named.add(`${dir}by-hash/SHA256/${c.sha256}`);
-    if (c.sha512) ctx.named.add(`${dir}by-hash/SHA512/${c.sha512}`);
+    if (c.sha256) to.add(`${dir}by-hash/SHA256/${c.sha256}`);
+    if (c.sha512) to.add(`${dir}by-hash/SHA512/${c.sha512}`);
   };
   for (const name of ["InRelease", "Release", "Release.gpg", "malformed_list.txt"]) {
     ctx.named.add(base + name);
   }
   const namedNow = new Set<string>();
-  for (const [path, c] of old?.release.entries ?? []) {
-    nameAll(path, c);
-    const dir = base + path.slice(0, path.lastIndexOf("/") + 1);
-    namedNow.add(`${dir}by-hash/SHA256/${c.sha256}`).add(`${dir}by-hash/SHA512/${c.sha512}`);
-  }
-  for (const f of files) nameAll(f.key, f.checksums);
+  for (const [path, c] of old?.release.entries ?? []) nameAll(namedNow, path, c);
+  namedNow.forEach((k) => ctx.namedBefore.add(k));
+  for (const f of files) nameAll(ctx.named, f.key, f.checksums);
 
   // Nothing to do when the published generation is whole and says the same (apart from Date):
   // same Release content, every index file reused as is, signatures verifying what they sign.

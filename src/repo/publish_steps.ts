@@ -83,14 +83,16 @@ export async function publishRun(
 
 /**
  * Adds the cleanup of unreferenced files to a plan: `unreferenced` are the keys (under
- * `dists/` or `repodata/`) that neither the published generation nor the one this run writes
- * names. Those unreferenced for the grace period are deleted; the others are recorded.
+ * `dists/` or `repodata/`) that the generation published once this run is done does not name;
+ * `namedBefore`, those the generation published before the run names (their grace starts now).
+ * Those unreferenced for the grace period are deleted; the others are recorded.
  */
 export async function planCleanup(
   storage: Storage,
   byKey: ReadonlyMap<string, ObjectInfo>,
   plan: PublishPlan,
   unreferenced: Iterable<string>,
+  namedBefore: ReadonlySet<string>,
   graceSeconds = DEFAULT_GRACE_SECONDS,
 ): Promise<void> {
   const text = byKey.has(CLEANUP_KEY)
@@ -100,7 +102,7 @@ export async function planCleanup(
     ? parseUnreferenced(text, storage.describe(CLEANUP_KEY))
     : new Map<string, number>();
   const now = Date.now();
-  const decision = decideCleanup(unreferenced, { files, text }, now, graceSeconds);
+  const decision = decideCleanup(unreferenced, { files, text }, now, graceSeconds, namedBefore);
   if (decision.file) plan.shared.push(decision.file);
   if (decision.removeRecord) plan.remove.push(CLEANUP_KEY);
   if (decision.expired.length > 0) {

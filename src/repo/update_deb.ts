@@ -146,6 +146,7 @@ export async function updateDebRepository(
   }
   const plan = emptyPlan();
   const named = new Set<string>();
+  const namedBefore = new Set<string>();
   for (const dist of [...dists].sort()) {
     await planDist(dist, {
       storage,
@@ -159,6 +160,7 @@ export async function updateDebRepository(
       malformed: malformedByDist.get(dist) ?? [],
       plan,
       named,
+      namedBefore,
     });
   }
   const keyFile = await publicKeyFile(storage, byKey, options.signer, options.publicKeyName);
@@ -168,7 +170,7 @@ export async function updateDebRepository(
   const unreferenced = objects.filter((o) =>
     o.key.startsWith("dists/") && !named.has(o.key) && !removing.has(o.key)
   ).map((o) => o.key);
-  await planCleanup(storage, byKey, plan, unreferenced, options.graceSeconds);
+  await planCleanup(storage, byKey, plan, unreferenced, namedBefore, options.graceSeconds);
 
   if (isEmptyPlan(plan)) {
     summary.upToDate = true;

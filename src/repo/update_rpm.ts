@@ -258,13 +258,14 @@ export async function updateRpmRepository(
     });
   } else if (byKey.has(REPOMD + ".asc")) plan.remove.push(REPOMD + ".asc");
 
-  // The previous generation stays readable; what neither generation names is cleaned up.
+  // What the new repomd.xml does not name is cleaned up after the grace period.
   const named = [...produced, ...kept].map((r) => r.location.href);
   await planCleanup(
     storage,
     byKey,
     plan,
-    unreferencedOf(byKey, published, named, plan.remove),
+    unreferencedOf(byKey, named, plan.remove),
+    namedNow,
     options.graceSeconds,
   );
 
@@ -280,18 +281,16 @@ export async function updateRpmRepository(
 }
 
 /**
- * Keys under repodata/ that neither the published repomd.xml nor `named` (the new one's
- * files) names, apart from repodata's own entry points and files being removed anyway.
+ * Keys under repodata/ that `named` (the files of the repomd.xml published once the run is
+ * done) does not name, apart from repodata's own entry points and files being removed anyway.
  */
 function unreferencedOf(
   byKey: ReadonlyMap<string, ObjectInfo>,
-  published: PublishedRpm,
   named: readonly string[],
   removing: readonly string[],
 ): string[] {
   const keep = new Set([
     ...named,
-    ...(published.repomd?.records ?? []).map((r) => r.location.href),
     REPOMD,
     REPOMD + ".asc",
     MALFORMED,
@@ -312,8 +311,9 @@ async function upToDate(
   options: RpmUpdateOptions,
 ): Promise<RepoSummary> {
   const plan = emptyPlan();
-  const unreferenced = unreferencedOf(byKey, published, [], []);
-  await planCleanup(storage, byKey, plan, unreferenced, options.graceSeconds);
+  const named = (published.repomd?.records ?? []).map((r) => r.location.href);
+  const unreferenced = unreferencedOf(byKey, named, []);
+  await planCleanup(storage, byKey, plan, unreferenced, new Set(named), options.graceSeconds);
   if (!isEmptyPlan(plan)) {
     const result = await publishRun(storage, plan, {
       events: options.events,
