@@ -150,7 +150,10 @@ async function copy(from: string, to: string): Promise<void> {
 
 async function ensureScale(kit: string, dir: string, kind: "deb" | "rpm", n: number) {
   const out = join(dir, `${kind}-${n}`);
-  if (!(await exists(join(out, "extra")))) {
+  const done = async () =>
+    (await exists(join(out, "extra"))) &&
+    (await Array.fromAsync(Deno.readDir(join(out, "extra")))).length > 0;
+  if (!(await done())) {
     log(`Generating ${out} (make-scale.sh ${kind} ${n})...`);
     await Deno.remove(out, { recursive: true }).catch(() => {});
     await Deno.mkdir(out, { recursive: true });
