@@ -37,6 +37,7 @@ export interface ScaleOptions {
 
 interface Sample {
   wall: number;
+  cpu: number;
   rss: number;
 }
 
@@ -50,6 +51,7 @@ interface Side {
 interface SideStats {
   label: string;
   wall: number;
+  cpu: number;
   rss: number;
   walls: number[];
 }
@@ -91,10 +93,11 @@ async function timed(side: Side): Promise<Sample> {
   const file = await Deno.makeTempFile({ prefix: "mkrepo-bench-time-" });
   try {
     const start = performance.now();
-    await run(["/usr/bin/time", "-f", "%M", "-o", file, ...side.cmd], side.cwd);
+    await run(["/usr/bin/time", "-f", "%U %S %M", "-o", file, ...side.cmd], side.cwd);
     const wall = (performance.now() - start) / 1000;
-    const rss = Number((await Deno.readTextFile(file)).trim().split("\n").at(-1));
-    return { wall, rss: rss / 1024 };
+    const [user, sys, rss] = (await Deno.readTextFile(file)).trim().split("\n").at(-1)!
+      .split(" ").map(Number);
+    return { wall, cpu: user + sys, rss: rss / 1024 };
   } finally {
     await Deno.remove(file).catch(() => {});
   }
@@ -120,10 +123,14 @@ async function alternate(sides: Side[], runs: number, warmup: number): Promise<S
     const stats = {
       label: side.label,
       wall: median(samples[j].map((s) => s.wall)),
+      cpu: median(samples[j].map((s) => s.cpu)),
       rss: median(samples[j].map((s) => s.rss)),
       walls: samples[j].map((s) => s.wall),
     };
-    log(`    ${side.label}: ${stats.wall.toFixed(3)} s, ${stats.rss.toFixed(0)} MiB`);
+    log(
+      `    ${side.label}: ${stats.wall.toFixed(3)} s, CPU ${stats.cpu.toFixed(2)} s, ` +
+        `${stats.rss.toFixed(0)} MiB`,
+    );
     return stats;
   });
 }
@@ -501,12 +508,12 @@ function report(o: ScaleOptions, rows: Row[]): string {
     `- mkrepo: \`deno run -A mod.ts --quiet\` from ${o.mkrepoRoot} (Deno ${Deno.version.deno}), ` +
     `${navigator.hardwareConcurrency} cores, load average ${Deno.loadavg().join(" ")}`,
     "",
-    `| case | mkrepo median s | reference median s | ratio (target) | mkrepo peak RSS MiB (≤ ${RSS_TARGET_MIB}) | reference peak RSS MiB | notes |`,
-    "|---|---|---|---|---|---|---|",
+    `| case | mkrepo median s | reference median s | ratio (target) | mkrepo / reference CPU s | mkrepo peak RSS MiB (≤ ${RSS_TARGET_MIB}) | reference peak RSS MiB | notes |`,
+    "|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
     if (r.error) {
-      lines.push(`| ${r.name} | – | – | – | – | – | failed: ${r.error} |`);
+      lines.push(`| ${r.name} | – | – | – | – | – | – | failed: ${r.error} |`);
       continue;
     }
     const m = r.mkrepo!, ref = r.ref!;
@@ -521,9 +528,9 @@ function report(o: ScaleOptions, rows: Row[]): string {
     if (checks.length > 0) ratio += ` (${checks.join(", ")})`;
     const rss = `${m.rss.toFixed(0)} ${m.rss <= RSS_TARGET_MIB ? "✓" : "✗"}`;
     lines.push(
-      `| ${r.name} | ${fmt(m.wall)} | ${fmt(ref.wall)} | ${ratio} | ${rss} | ${
-        ref.rss.toFixed(0)
-      } | ${r.note ?? ""} |`,
+      `| ${r.name} | ${fmt(m.wall)} | ${fmt(ref.wall)} | ${ratio} | ${m.cpu.toFixed(2)} / ${
+        ref.cpu.toFixed(2)
+      } | ${rss} | ${ref.rss.toFixed(0)} | ${r.note ?? ""} |`,
     );
   }
   return lines.join("\n");
