@@ -28,7 +28,7 @@ export function createFsStorage(root: string): Storage {
 }
 
 /** Directory entries stat'ed at once while listing. */
-const STAT_BATCH = 64;
+const STAT_BATCH = 16;
 
 /** Local-disk implementation of Storage. */
 export class FsStorage implements Storage {

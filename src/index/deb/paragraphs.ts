@@ -272,6 +272,33 @@ export class IndexedDebPackage implements DebPackage {
   }
 }
 
+/**
+ * The compact form of a package just read: its paragraph formatted once (for `hashes`) and kept
+ * as one string instead of its control fields. A package whose paragraph cannot be formatted is
+ * returned as is (writing the index then reports it, as for any record).
+ */
+export function compactPackage(pkg: DebPackage, hashes: readonly HashName[]): DebPackage {
+  if (pkg instanceof IndexedDebPackage) return pkg;
+  let paragraph: string;
+  try {
+    paragraph = packagesParagraph(pkg, { hashes });
+  } catch {
+    return pkg;
+  }
+  const compact = new IndexedDebPackage({
+    key: pkg.key,
+    name: pkg.name,
+    version: pkg.version,
+    architecture: pkg.architecture,
+    checksums: pkg.checksums,
+    mtime: pkg.mtime,
+    paragraph,
+    hashMask: hashMask(hashes),
+  });
+  if (pkg.etag !== undefined) compact.etag = pkg.etag;
+  return compact;
+}
+
 const HASH_FIELD_BIT = new Map<string, HashName>(PACKAGES_HASH_FIELDS.map(([f, h]) => [f, h]));
 const HEX = /^[0-9a-f]+$/;
 const SIZE = /^[0-9]+$/;
