@@ -12,6 +12,7 @@
  * server on loopback and count the requests mkrepo makes (moto's request log).
  *
  *   deno task bench [--n N] [--runs R] [--corpus DIR] [--only RE] [--skip RE] [--big] [--no-s3]
+ *   deno task bench --scale [--scale-n N] [--rpm-n N] [--peers-n N] [--runs R] [--only RE]
  *
  * --n N          corpus size (default 1000); --corpus DIR defaults to /tmp/mkrepo-bench/nN and
  *                is generated with make-corpus.sh when missing
@@ -22,6 +23,12 @@
  * --no-s3        skip the S3 cases
  * --mkrepo DIR   run the mkrepo of another checkout (A/B comparisons; default: this one)
  * --keep         keep the work copies (CORPUS/.mkrepo-bench)
+ * --scale        the scale cases instead (many tiny packages, make-scale.sh): N tiny debs in one
+ *                dist (fresh / unchanged / add one) against the apt-ftparchive pipeline, M tiny
+ *                rpms against createrepo_c, and P debs against aptly and reprepro (gz + xz).
+ *                Reference and mkrepo runs alternate on the same corpus; ratios are medians of
+ *                the per-pair ratios. --scale-n (50000), --rpm-n (4000), --peers-n (10000);
+ *                --scale-dir DIR holds the generated corpora (default /tmp/mkrepo-bench/scale)
  *
  * Cases: rpm fresh, rpm add one, rpm unchanged, deb fresh, deb add one, deb unchanged,
  * s3 rpm fresh|add one|unchanged, s3 deb fresh|add one|unchanged, big rpm, big deb,
@@ -55,6 +62,11 @@ const { values: opt } = parseArgs({
     "no-s3": { type: "boolean", default: false },
     mkrepo: { type: "string" },
     keep: { type: "boolean", default: false },
+    scale: { type: "boolean", default: false },
+    "scale-n": { type: "string", default: "50000" },
+    "rpm-n": { type: "string", default: "4000" },
+    "peers-n": { type: "string", default: "10000" },
+    "scale-dir": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -142,11 +154,13 @@ const CASES: CaseDef[] = [
 ];
 const RSS_TARGET_MIB = 128;
 
-const selected = CASES.filter((c) =>
-  (!only || only.test(c.name)) && !skip?.test(c.name) &&
-  (c.group !== "s3" || !opt["no-s3"]) && (c.group !== "big" || opt.big)
-);
-if (selected.length === 0) fail("no case selected");
+const selected = opt.scale
+  ? []
+  : CASES.filter((c) =>
+    (!only || only.test(c.name)) && !skip?.test(c.name) &&
+    (c.group !== "s3" || !opt["no-s3"]) && (c.group !== "big" || opt.big)
+  );
+if (!opt.scale && selected.length === 0) fail("no case selected");
 const has = (group: CaseDef["group"]) => selected.some((c) => c.group === group);
 const hasCase = (name: string) => selected.some((c) => c.name === name);
 
@@ -716,6 +730,26 @@ function report(kitHeader: string[], kitNotes: string[], floors: Map<string, Sta
 if (!(await exists(join(KIT, "reference.sh")))) fail(`benchmark kit not found at ${KIT}`);
 if (!(await exists("/usr/bin/time"))) {
   fail("GNU time (/usr/bin/time) is needed: apt-get install time");
+}
+if (opt.scale) {
+  const { scaleBench } = await import("./bench_scale.ts");
+  console.log(
+    await scaleBench({
+      kit: KIT,
+      mkrepo,
+      mkrepoRoot: MKREPO_ROOT,
+      runs: RUNS,
+      warmup: WARMUP,
+      only,
+      skip,
+      debN: positive("scale-n", opt["scale-n"]!),
+      rpmN: positive("rpm-n", opt["rpm-n"]!),
+      peersN: positive("peers-n", opt["peers-n"]!),
+      dir: resolve(opt["scale-dir"] ?? "/tmp/mkrepo-bench/scale"),
+      keep: opt.keep,
+    }),
+  );
+  Deno.exit(0);
 }
 
 const corpusDir = resolve(opt.corpus ?? `/tmp/mkrepo-bench/n${N}`);

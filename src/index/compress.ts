@@ -35,7 +35,47 @@ export interface EncodeResult {
   outputs: Map<Compression, Encoded>;
 }
 
-type XzModule = { xz: { compress(data: Uint8Array): Promise<Uint8Array> } };
+type XzModule = {
+  xz: {
+    compress(data: Uint8Array): Promise<Uint8Array>;
+    compressStream(
+      input: ReadableStream<Uint8Array>,
+      options?: { preset?: number },
+    ): ReadableStream<Uint8Array>;
+  };
+};
+
+/**
+ * Open size above which xz uses a fast preset. xz -6 (the default, as `xz` and the Debian
+ * archive tools use) runs at about 1 MB/s on a busy core and needs ~90 MiB; a Packages index of
+ * 50,000 entries (22 MB) took 10–45 s to encode, every run that changed one entry. Preset 1
+ * encodes it 6–12× faster in ~10 MiB, for an output about 30 % larger (3.6 instead of 2.7 MB
+ * there); indexes up to this size, i.e. almost every repository, keep preset 6 byte for byte.
+ */
+export const XZ_FAST_ABOVE = 8 * 1024 * 1024;
+/** The preset used above XZ_FAST_ABOVE. */
+export const XZ_FAST_PRESET = 1;
+
+/** Options of encodeIndex(). */
+export interface EncodeOptions {
+  /** Open size above which xz uses XZ_FAST_PRESET (default XZ_FAST_ABOVE). */
+  xzFastAbove?: number;
+}
+
+async function xzCompress(xz: XzModule, data: Uint8Array, fastAbove: number) {
+  if (data.length <= fastAbove) return new Uint8Array(await xz.xz.compress(data));
+  const input = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(data);
+      controller.close();
+    },
+  });
+  const parts: Uint8Array[] = [];
+  for await (const part of xz.xz.compressStream(input, { preset: XZ_FAST_PRESET })) {
+    parts.push(part);
+  }
+  return concatBytes(parts);
+}
 let xzModule: Promise<XzModule | undefined> | undefined;
 
 function loadXz(): Promise<XzModule | undefined> {
@@ -100,6 +140,7 @@ export async function encodeIndex(
   chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
   formats: readonly Compression[],
   hashes: readonly HashName[],
+  options: EncodeOptions = {},
 ): Promise<EncodeResult> {
   const encoder = new TextEncoder();
   const openHasher = new MultiHasher(hashes);
@@ -125,7 +166,7 @@ export async function encodeIndex(
     if (format === "none") data = openData;
     else if (format === "xz") {
       const xz = await loadXz();
-      if (xz) data = new Uint8Array(await xz.xz.compress(openData));
+      if (xz) data = await xzCompress(xz, openData, options.xzFastAbove ?? XZ_FAST_ABOVE);
     } else data = await streams.get(format)!.end();
     if (data) {
       outputs.set(format, { data, checksums: format === "none" ? open : hashBytes(data, hashes) });

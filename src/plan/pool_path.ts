@@ -20,10 +20,15 @@ export const DEFAULT_COMPONENT = "main";
 
 /** Maps a pool key to its dist and component, given the known components. */
 export function poolPlace(key: string, components: ReadonlySet<string>): PoolPlace {
-  const parts = key.split("/");
   // pool/<dist>/<component>/<file...>: at least one more segment after the component
-  if (parts.length >= 4 && parts[0] === "pool" && components.has(parts[2])) {
-    return { dist: parts[1], component: parts[2] };
+  // (indexOf rather than split: this runs several times per package of a large pool)
+  if (key.startsWith("pool/")) {
+    const a = key.indexOf("/", 5);
+    const b = a < 0 ? -1 : key.indexOf("/", a + 1);
+    if (b >= 0) {
+      const component = key.slice(a + 1, b);
+      if (components.has(component)) return { dist: key.slice(5, a), component };
+    }
   }
   return { dist: DEFAULT_DIST, component: DEFAULT_COMPONENT };
 }

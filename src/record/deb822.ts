@@ -71,11 +71,20 @@ function describeChar(s: string): string {
 
 /** Throws unless `name` is a valid deb822 field name. */
 export function validateFieldName(name: string, options: Deb822Options = {}): void {
-  if (validNames.has(name)) return;
-  if (!FIELD_NAME.test(name) || name[0] === "#" || name[0] === "-") {
-    throw fail(options, `invalid field name ${JSON.stringify(name)}`);
-  }
+  if (!isFieldName(name)) throw fail(options, `invalid field name ${JSON.stringify(name)}`);
+}
+
+/** Whether `name` is a valid deb822 field name. */
+export function isFieldName(name: string): boolean {
+  if (validNames.has(name)) return true;
+  if (!FIELD_NAME.test(name) || name[0] === "#" || name[0] === "-") return false;
   if (validNames.size < 4096) validNames.add(name);
+  return true;
+}
+
+/** Whether `text` holds a character no deb822 paragraph may hold (C0 controls but TAB and LF, DEL). */
+export function hasForbiddenChar(text: string): boolean {
+  return BAD_CHAR.test(text);
 }
 
 // Field names repeat a lot in an index: remember the valid ones already seen.
@@ -199,11 +208,36 @@ export async function* readParagraphs(
   stream: ReadableStream<Uint8Array>,
   options: ReadParagraphsOptions = {},
 ): AsyncGenerator<Deb822Field[]> {
-  const opts: Deb822Options = {
+  const opts = paragraphOptions(options);
+  for await (const text of readParagraphTexts(stream, options)) yield parseParagraph(text, opts);
+}
+
+function paragraphOptions(options: ReadParagraphsOptions): Deb822Options {
+  return {
     key: options.key,
     code: options.code ?? "malformed-index",
     what: options.what ?? "index",
   };
+}
+
+/**
+ * As readParagraphs, but yields each paragraph's text unparsed (without the blank lines around
+ * it), so that a caller can keep it as one string and parse fields on demand. Paragraphs are
+ * yielded in batches (one per decoded chunk of the stream) to keep per-paragraph overhead low.
+ */
+export async function* readParagraphTexts(
+  stream: ReadableStream<Uint8Array>,
+  options: ReadParagraphsOptions = {},
+): AsyncGenerator<string> {
+  for await (const batch of readParagraphBatches(stream, options)) yield* batch;
+}
+
+/** As readParagraphTexts, one array of paragraph texts per decoded chunk of the stream. */
+export async function* readParagraphBatches(
+  stream: ReadableStream<Uint8Array>,
+  options: ReadParagraphsOptions = {},
+): AsyncGenerator<string[]> {
+  const opts = paragraphOptions(options);
   const max = options.maxParagraph ?? 16 * 1024 * 1024;
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const reader = stream.getReader();
@@ -225,20 +259,22 @@ export async function* readParagraphs(
       }
       finished = done;
       pending += text;
+      const batch: string[] = [];
       let start = 0;
       while (true) {
         while (pending.charCodeAt(start) === 10) start++;
         const sep = pending.indexOf("\n\n", start);
         if (sep < 0) break;
-        yield parseParagraph(pending.slice(start, sep), opts);
+        batch.push(pending.slice(start, sep));
         start = sep + 2;
       }
       pending = pending.slice(start);
       if (finished) {
-        if (pending.length > 0) yield parseParagraph(pending, opts);
+        if (pending.length > 0) batch.push(pending);
       } else if (pending.length > max) {
         throw fail(opts, `a paragraph longer than ${max} characters`);
       }
+      if (batch.length > 0) yield batch;
     }
   } finally {
     if (finished) reader.releaseLock();

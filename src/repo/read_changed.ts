@@ -45,6 +45,8 @@ export interface ReadChangedOptions<T> {
   readCache?: ReadCache<T>;
   /** Reads one object into its record. */
   read: (object: ObjectInfo) => Promise<T>;
+  /** The form a record is kept in for the rest of the run (default: as read). */
+  keep?: (record: T) => T;
 }
 
 /**
@@ -83,8 +85,9 @@ export async function readChanged<T>(
     summary.bytesRead += o.size;
     events.progress({ done, total: toRead.length, bytes: summary.bytesRead, totalBytes });
     if (!(r instanceof MkrepoError)) {
-      records.push(r);
-      options.readCache?.set(o.key, { etag: o.etag, record: r });
+      const kept = options.keep ? options.keep(r) : r;
+      records.push(kept);
+      options.readCache?.set(o.key, { etag: o.etag, record: kept });
       continue;
     }
     if (!options.force) {

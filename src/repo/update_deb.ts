@@ -17,6 +17,7 @@ import { readDeb } from "../reader/deb/read_deb.ts";
 import { readDsc } from "../reader/deb/read_dsc.ts";
 import { hashStream } from "../reader/hashing.ts";
 import { readPublishedDeb } from "../index/deb/read_packages.ts";
+import { compactPackage } from "../index/deb/paragraphs.ts";
 import { emptyPlan, isEmptyPlan, type OutputFile } from "../publish/publisher.ts";
 import { planDist } from "./deb_dist.ts";
 import type { Signer } from "../sign/signer.ts";
@@ -117,6 +118,8 @@ export async function updateDebRepository(
     concurrency: options.concurrency,
     force: options.force,
     readCache: options.readCache,
+    // 50,000 packages' control fields cost far more memory than their formatted paragraphs.
+    keep: (r) => ("files" in r ? r : compactPackage(r, hashes)),
     read: async (o) => {
       const kind = debFileKind(o.key)!;
       const stream = await storage.read(o.key);

@@ -112,6 +112,11 @@ export const SOURCES_FIELD_ORDER: readonly string[] = [
 
 const rankCache = new WeakMap<readonly string[], Map<string, number>>();
 
+/** Position of a field name (case-insensitive) in `order`, or undefined when not listed. */
+export function fieldRank(order: readonly string[], name: string): number | undefined {
+  return ranks(order).get(name.toLowerCase());
+}
+
 function ranks(order: readonly string[]): Map<string, number> {
   let map = rankCache.get(order);
   if (!map) {

@@ -49,10 +49,34 @@ export function compareSources(a: DebSource, b: DebSource): number {
     compareText(a.key, b.key);
 }
 
+/** A paragraph ending with exactly one "\n" (they all do, unless empty). */
+function oneNewline(para: string): string {
+  const n = para.length;
+  return n > 1 && para.charCodeAt(n - 1) === 10 && para.charCodeAt(n - 2) !== 10
+    ? para
+    : para.replace(/\n*$/, "\n");
+}
+
+/** Size of the text pieces handed to the hashers and encoders (one per paragraph costs more). */
+const PIECE = 64 * 1024;
+
+/** Joins paragraph chunks into pieces of about PIECE characters. */
+function* pieces(chunks: Iterable<string>): Iterable<string> {
+  let piece = "";
+  for (const chunk of chunks) {
+    piece += chunk;
+    if (piece.length >= PIECE) {
+      yield piece;
+      piece = "";
+    }
+  }
+  if (piece.length > 0) yield piece;
+}
+
 function* packageChunks(packages: readonly DebPackage[], hashes: readonly HashName[]) {
   for (const p of packages) {
     const para = packagesParagraph(p, { hashes });
-    yield para.replace(/\n*$/, "\n") + `${FILE_TIME_FIELD}: ${fileTime(p.mtime)}\n\n`;
+    yield `${oneNewline(para)}${FILE_TIME_FIELD}: ${fileTime(p.mtime)}\n\n`;
   }
 }
 
@@ -60,7 +84,7 @@ function* sourceChunks(sources: readonly DebSource[], hashes: readonly HashName[
   for (const s of sources) {
     const directory = s.key.slice(0, s.key.lastIndexOf("/"));
     const para = sourcesParagraph(s, { directory, hashes });
-    yield para.replace(/\n*$/, "\n") + `${FILE_TIME_FIELD}: ${fileTime(s.mtime)}\n\n`;
+    yield `${oneNewline(para)}${FILE_TIME_FIELD}: ${fileTime(s.mtime)}\n\n`;
   }
 }
 
@@ -74,25 +98,27 @@ async function encodeAll(
 ): Promise<IndexFile[]> {
   // Unchanged content (the common case of a run adding one package elsewhere) is hashed, not
   // re-encoded: xz of a large Packages costs far more than formatting it twice.
-  if (published) {
-    const hasher = new MultiHasher(RELEASE_HASHES);
+  // Only SHA256 and the size are compared; the other digests of equal content are the
+  // published ones.
+  const same = published?.(base);
+  const forms = FORMATS.map((f) => [f, published?.(base + compressionSuffix[f])] as const);
+  if (same && forms.every(([, c]) => c)) {
+    const hasher = new MultiHasher(["sha256"]);
     const encoder = new TextEncoder();
-    for (const chunk of chunks()) hasher.update(encoder.encode(chunk));
+    for (const piece of pieces(chunks())) hasher.update(encoder.encode(piece));
     const open = hasher.digest();
-    const same = published(base);
-    const forms = FORMATS.map((f) => [f, published(base + compressionSuffix[f])] as const);
-    if (same?.sha256 === open.sha256 && same?.size === open.size && forms.every(([, c]) => c)) {
+    if (same.sha256 === open.sha256 && same.size === open.size) {
       return forms.map(([format, checksums]) => ({
         key: base + compressionSuffix[format],
         data: new Uint8Array(0),
         checksums: checksums!,
-        open,
+        open: same,
         contentType: contentTypes[format],
         reused: true,
       }));
     }
   }
-  const { open, outputs } = await encodeIndex(chunks(), FORMATS, RELEASE_HASHES);
+  const { open, outputs } = await encodeIndex(pieces(chunks()), FORMATS, RELEASE_HASHES);
   return [...outputs].map(([format, enc]) => ({
     key: base + compressionSuffix[format],
     data: enc.data,

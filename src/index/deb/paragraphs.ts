@@ -21,9 +21,17 @@ import {
   fileListHash,
   formatFileList,
   formatParagraph,
+  hasForbiddenChar,
+  isFieldName,
   parseFileLists,
+  parseParagraph,
 } from "../../record/deb822.ts";
-import { orderFields, PACKAGES_FIELD_ORDER, SOURCES_FIELD_ORDER } from "./field_order.ts";
+import {
+  fieldRank,
+  orderFields,
+  PACKAGES_FIELD_ORDER,
+  SOURCES_FIELD_ORDER,
+} from "./field_order.ts";
 
 /** Digest fields of a Packages paragraph. */
 export const PACKAGES_HASH_FIELDS: readonly (readonly [name: string, hash: HashName])[] = [
@@ -64,6 +72,7 @@ const PACKAGES_REWRITTEN = new Set(
 /** The Packages paragraph of a binary package (ends with "\n"). */
 export function packagesParagraph(pkg: DebPackage, options: PackagesParagraphOptions = {}): string {
   const hashes = options.hashes ?? DEFAULT_HASHES;
+  if (pkg instanceof IndexedDebPackage && pkg.hashMask === hashMask(hashes)) return pkg.paragraph;
   const fields: Deb822Field[] = [];
   const optional = fieldValue(pkg.control, "Optional");
   for (const [name, value] of pkg.control) {
@@ -201,4 +210,196 @@ export function sourceFromParagraph(
     files,
     mtime: 0,
   };
+}
+
+const HASH_BIT: Record<HashName, number> = { md5: 1, sha1: 2, sha256: 4, sha512: 8 };
+
+function hashMask(hashes: readonly HashName[]): number {
+  let mask = 0;
+  for (const h of hashes) mask |= HASH_BIT[h];
+  return mask;
+}
+
+/**
+ * A binary package read back from a published Packages index whose paragraph is exactly what
+ * packagesParagraph() writes for it: kept as that one string (plus the few fields a run needs
+ * to plan and sort), its control fields parsed only on demand. Writing it again costs nothing,
+ * and 50,000 of them hold about the size of the index instead of some forty small objects and
+ * strings each.
+ */
+export class IndexedDebPackage implements DebPackage {
+  readonly key: string;
+  readonly kind: DebKind;
+  readonly name: string;
+  readonly version: string;
+  readonly architecture: string;
+  readonly checksums: Checksums;
+  mtime: number;
+  etag?: string;
+  /** The paragraph as packagesParagraph() writes it (no FileTime, ends with "\n"). */
+  readonly paragraph: string;
+  /** Which digests the paragraph carries (bits of HASH_BIT). */
+  readonly hashMask: number;
+
+  constructor(init: {
+    key: string;
+    name: string;
+    version: string;
+    architecture: string;
+    checksums: Checksums;
+    mtime: number;
+    paragraph: string;
+    hashMask: number;
+  }) {
+    this.key = init.key;
+    this.kind = kindOf(init.key);
+    this.name = init.name;
+    this.version = init.version;
+    this.architecture = init.architecture;
+    this.checksums = init.checksums;
+    this.mtime = init.mtime;
+    this.paragraph = init.paragraph;
+    this.hashMask = init.hashMask;
+  }
+
+  /** Control fields (no Filename, Size or digests), parsed from the paragraph. */
+  get control(): Deb822Field[] {
+    return parseParagraph(this.paragraph, { key: this.key }).filter(([name]) => {
+      const lower = name.toLowerCase();
+      return lower !== "filename" && lower !== "size" &&
+        !PACKAGES_HASH_FIELDS.some(([field]) => field.toLowerCase() === lower);
+    });
+  }
+}
+
+/**
+ * The compact form of a package just read: its paragraph formatted once (for `hashes`) and kept
+ * as one string instead of its control fields. A package whose paragraph cannot be formatted is
+ * returned as is (writing the index then reports it, as for any record).
+ */
+export function compactPackage(pkg: DebPackage, hashes: readonly HashName[]): DebPackage {
+  if (pkg instanceof IndexedDebPackage) return pkg;
+  let paragraph: string;
+  try {
+    paragraph = packagesParagraph(pkg, { hashes });
+  } catch {
+    return pkg;
+  }
+  const compact = new IndexedDebPackage({
+    key: pkg.key,
+    name: pkg.name,
+    version: pkg.version,
+    architecture: pkg.architecture,
+    checksums: pkg.checksums,
+    mtime: pkg.mtime,
+    paragraph,
+    hashMask: hashMask(hashes),
+  });
+  if (pkg.etag !== undefined) compact.etag = pkg.etag;
+  return compact;
+}
+
+const HASH_FIELD_BIT = new Map<string, HashName>(PACKAGES_HASH_FIELDS.map(([f, h]) => [f, h]));
+const HEX = /^[0-9a-f]+$/;
+const SIZE = /^[0-9]+$/;
+
+/**
+ * The record of one paragraph of a published Packages index (FileTime included) when the
+ * paragraph is canonical — fields in apt-ftparchive's order and spelling, one space after each
+ * colon, no trailing blanks, lower-case digests, no Status or Optional, FileTime last — so that
+ * writing the record again gives the same text; undefined otherwise (the caller then parses it
+ * in full, which also reports what is malformed). One pass over the text, no field array.
+ */
+export function indexedPackage(text: string): IndexedDebPackage | undefined {
+  if (hasForbiddenChar(text)) return undefined;
+  const n = text.length;
+  let pos = 0;
+  let lastRank = -1;
+  let unknown: string[] | undefined;
+  let key = "", sizeText = "", name = "", version = "", architecture = "";
+  let mask = 0;
+  let bodyEnd = n;
+  let mtime = -1;
+  const checksums: Checksums = { size: 0 };
+  while (pos < n) {
+    let eol = text.indexOf("\n", pos);
+    if (eol < 0) eol = n;
+    const colon = text.indexOf(":", pos);
+    if (colon <= pos || colon >= eol) return undefined;
+    const field = text.slice(pos, colon);
+    if (!isFieldName(field)) return undefined;
+    let valueStart = colon + 1;
+    if (valueStart < eol) {
+      if (text.charCodeAt(valueStart) !== 32) return undefined;
+      valueStart++;
+      const c = text.charCodeAt(valueStart);
+      if (valueStart >= eol || c === 32 || c === 9) return undefined;
+    }
+    let end = eol;
+    while (end < n) {
+      const c = text.charCodeAt(end + 1);
+      if (c !== 32 && c !== 9) break;
+      let next = text.indexOf("\n", end + 1);
+      if (next < 0) next = n;
+      let blank = true;
+      for (let i = end + 1; i < next && blank; i++) {
+        const d = text.charCodeAt(i);
+        blank = d === 32 || d === 9;
+      }
+      if (blank) return undefined;
+      end = next;
+    }
+    const last = text.charCodeAt(end - 1);
+    if (last === 32 || last === 9) return undefined;
+    const single = end === eol;
+    const value = text.slice(valueStart, end);
+    const lower = field.toLowerCase();
+    if (lower === "filetime") {
+      if (end + 1 < n || !single) return undefined;
+      bodyEnd = pos;
+      const seconds = Number(value);
+      mtime = Number.isFinite(seconds) ? seconds * 1000 : -1;
+      break;
+    }
+    if (lower === "status" || lower === "optional") return undefined;
+    const rank = fieldRank(PACKAGES_FIELD_ORDER, field);
+    if (rank !== undefined) {
+      if (unknown || rank <= lastRank || PACKAGES_FIELD_ORDER[rank] !== field) return undefined;
+      lastRank = rank;
+      const hash = HASH_FIELD_BIT.get(field);
+      if (hash) {
+        if (!single || !HEX.test(value)) return undefined;
+        checksums[hash] = value;
+        mask |= HASH_BIT[hash];
+      } else if (field === "Filename") key = single ? value : "";
+      else if (field === "Size") sizeText = single ? value : "";
+      else if (field === "Package") name = single ? value : "";
+      else if (field === "Version") version = single ? value : "";
+      else if (field === "Architecture") architecture = single ? value : "";
+    } else {
+      unknown ??= [];
+      if (unknown.includes(lower)) return undefined;
+      unknown.push(lower);
+    }
+    pos = end + 1;
+  }
+  if (!key || !name || !version || !architecture) return undefined;
+  if (!SIZE.test(sizeText) || String(Number(sizeText)) !== sizeText) return undefined;
+  checksums.size = Number(sizeText);
+  // The body ends with the newline of its last field.
+  const paragraph = bodyEnd < n
+    ? text.slice(0, bodyEnd)
+    : text.charCodeAt(n - 1) === 10
+    ? text
+    : `${text}\n`;
+  return new IndexedDebPackage({
+    key,
+    name,
+    version,
+    architecture,
+    checksums,
+    mtime,
+    paragraph,
+    hashMask: mask,
+  });
 }

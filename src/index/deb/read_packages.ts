@@ -9,11 +9,11 @@
 import type { ObjectInfo, Storage } from "../../storage/storage.ts";
 import { readAll } from "../../storage/storage.ts";
 import type { DebPackage, DebSource } from "../../record/deb_package.ts";
-import { readParagraphs } from "../../record/deb822.ts";
+import { parseParagraph, readParagraphBatches } from "../../record/deb822.ts";
 import { compressionOf, decompress } from "../../reader/decompress.ts";
 import { MkrepoError } from "../../errors.ts";
 import { type ParsedRelease, parseRelease } from "./release_file.ts";
-import { packageFromParagraph, sourceFromParagraph } from "./paragraphs.ts";
+import { indexedPackage, packageFromParagraph, sourceFromParagraph } from "./paragraphs.ts";
 import { FILE_TIME_FIELD } from "./packages_index.ts";
 
 /** A dist as currently published. */
@@ -47,6 +47,7 @@ function pickVariant(base: string, exists: (key: string) => boolean): string | u
   return undefined;
 }
 
+/** The paragraphs of an index, as texts, one batch per decoded chunk. */
 async function* paragraphsOf(storage: Storage, key: string) {
   const name = key.slice(key.lastIndexOf("/") + 1);
   const base = name.startsWith("Sources") ? "Sources" : "Packages";
@@ -57,17 +58,21 @@ async function* paragraphsOf(storage: Storage, key: string) {
     maxOutput: MAX_INDEX_BYTES,
   });
   try {
-    yield* readParagraphs(stream, { key: storage.describe(key) });
+    yield* readParagraphBatches(stream, { key: storage.describe(key) });
   } catch (err) {
-    if (err instanceof MkrepoError) throw err;
-    throw new MkrepoError({
-      code: "malformed-index",
-      key: storage.describe(key),
-      reason: err instanceof Error ? err.message : String(err),
-      hint: "fix or delete the index; mkrepo then reads every package again",
-      cause: err,
-    });
+    throw indexError(storage, key, err);
   }
+}
+
+function indexError(storage: Storage, key: string, err: unknown): MkrepoError {
+  if (err instanceof MkrepoError) return err;
+  return new MkrepoError({
+    code: "malformed-index",
+    key: storage.describe(key),
+    reason: err instanceof Error ? err.message : String(err),
+    hint: "fix or delete the index; mkrepo then reads every package again",
+    cause: err,
+  });
 }
 
 /** Reads the published state of every dist found in the listing. */
@@ -102,16 +107,31 @@ export async function readPublishedDeb(
       const key = pickVariant(base + indexBase, (k) => objects.has(k));
       if (!key) continue;
       const isSources = indexBase.endsWith("Sources");
-      for await (const fields of paragraphsOf(storage, key)) {
-        const mtime = takeFileTime(fields);
-        if (isSources) {
-          const src = sourceFromParagraph(fields);
-          src.mtime = mtime ?? -1;
-          out.sources.set(src.key, src);
-        } else {
-          const pkg = packageFromParagraph(fields);
-          pkg.mtime = mtime ?? -1;
-          out.packages.set(pkg.key, pkg);
+      const options = { key: storage.describe(key), code: "malformed-index" as const };
+      for await (const batch of paragraphsOf(storage, key)) {
+        for (const text of batch) {
+          // Paragraphs mkrepo wrote are kept as their text; any other is parsed in full.
+          const indexed = isSources ? undefined : indexedPackage(text);
+          if (indexed) {
+            out.packages.set(indexed.key, indexed);
+            continue;
+          }
+          let fields;
+          try {
+            fields = parseParagraph(text, { ...options, what: "index" });
+          } catch (err) {
+            throw indexError(storage, key, err);
+          }
+          const mtime = takeFileTime(fields);
+          if (isSources) {
+            const src = sourceFromParagraph(fields);
+            src.mtime = mtime ?? -1;
+            out.sources.set(src.key, src);
+          } else {
+            const pkg = packageFromParagraph(fields);
+            pkg.mtime = mtime ?? -1;
+            out.packages.set(pkg.key, pkg);
+          }
         }
       }
     }

@@ -49,13 +49,20 @@ function streamOf(data: Uint8Array, sizes: number[], byteStream: boolean) {
 /** Lets the idle pool stop its workers before the test ends. */
 const settle = () => new Promise((r) => setTimeout(r, 120));
 
+/** A hasher past the size hashed in place (so that it is a pool job). */
+function bigJob(): ReturnType<typeof packageHasher> {
+  const hasher = packageHasher(["md5"]);
+  void hasher.update(new Uint8Array(128 * 1024));
+  return hasher;
+}
+
 /** Starts the pool (two jobs at once) and waits until new jobs go to a worker. */
 async function warmPool(): Promise<() => void> {
-  const holders = [packageHasher(["md5"]), packageHasher(["md5"])];
+  const holders = [bigJob(), bigJob()];
   // up to a minute: on a loaded machine the first worker can take long to start
   for (let i = 0; i < 1200; i++) {
     const before = hashPoolStats.remoteJobs;
-    const probe = packageHasher(["md5"]);
+    const probe = bigJob();
     probe.abort();
     if (hashPoolStats.remoteJobs > before) break;
     await new Promise((r) => setTimeout(r, 50));
@@ -93,6 +100,36 @@ Deno.test("packageHasher() gives the same digests on workers as in place, chunks
     assert.ok(hashPoolStats.remoteJobs > before, "no job ran on a worker");
   } finally {
     release();
+    setHashWorkers(undefined);
+    await settle();
+  }
+});
+
+Deno.test("packageHasher() hashes tiny packages in place, many at once, without starting workers", async () => {
+  setHashWorkers(2);
+  try {
+    const starts = hashPoolStats.workerStarts;
+    const local = hashPoolStats.localJobs;
+    const inputs = Array.from({ length: 50 }, (_, i) => bytes(700 + i, i + 11));
+    const hashers = inputs.map(() => packageHasher(["md5", "sha256"]));
+    // All open at once, fed in pieces, some owned (and reused by the caller afterwards).
+    for (const [i, data] of inputs.entries()) {
+      const piece = data.slice(0, 300);
+      await hashers[i].update(piece, true);
+      piece.fill(0);
+      await hashers[i].update(data.subarray(300), false);
+    }
+    const sums = await Promise.all(hashers.map((h) => h.digest()));
+    for (const [i, data] of inputs.entries()) {
+      assert.deepEqual(sums[i], {
+        size: data.length,
+        md5: hex("md5", data),
+        sha256: hex("sha256", data),
+      });
+    }
+    assert.equal(hashPoolStats.workerStarts, starts);
+    assert.equal(hashPoolStats.localJobs, local + inputs.length);
+  } finally {
     setHashWorkers(undefined);
     await settle();
   }
