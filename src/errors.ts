@@ -46,6 +46,41 @@ const defaultAction: Record<ErrorCode, string> = {
   "internal": "run",
 };
 
+/** C0 controls, DEL and C1 controls: characters that break a line or a list when shown. */
+function isControl(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+}
+
+/** True when the text holds a control character (C0, DEL or C1). */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (isControl(text.charCodeAt(i))) return true;
+  return false;
+}
+
+const SHORT_ESCAPES: Record<number, string> = {
+  8: "\\b",
+  9: "\\t",
+  10: "\\n",
+  12: "\\f",
+  13: "\\r",
+};
+
+/**
+ * A text with its control characters (C0, DEL, C1) written as escapes (`\n`, `\u007f`), so a
+ * key or value taken from a package or a listing stays on one line in messages and lists.
+ */
+export function escapeControl(text: string): string {
+  if (!hasControlCharacter(text)) return text;
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    out += !isControl(code)
+      ? text[i]
+      : SHORT_ESCAPES[code] ?? `\\u${code.toString(16).padStart(4, "0")}`;
+  }
+  return out;
+}
+
 /** An error with an object key, a reason, an optional hint and a stable code. */
 export class MkrepoError extends Error {
   readonly code: ErrorCode;
@@ -56,9 +91,9 @@ export class MkrepoError extends Error {
 
   constructor(init: MkrepoErrorInit) {
     const action = init.action ?? defaultAction[init.code];
-    const where = init.key !== undefined ? ` "${init.key}"` : "";
+    const where = init.key !== undefined ? ` "${escapeControl(init.key)}"` : "";
     const at = init.offset !== undefined ? ` at byte ${init.offset}` : "";
-    super(`Cannot ${action}${where}${at}: ${init.reason}`, { cause: init.cause });
+    super(`Cannot ${action}${where}${at}: ${escapeControl(init.reason)}`, { cause: init.cause });
     this.name = "MkrepoError";
     this.code = init.code;
     this.key = init.key;

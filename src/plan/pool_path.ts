@@ -18,14 +18,46 @@ export const DEFAULT_DIST = "all";
 /** Component used when the path names none. */
 export const DEFAULT_COMPONENT = "main";
 
-/** Maps a pool key to its dist and component, given the known components. */
+/**
+ * Dist names taken from a pool path become `dists/<dist>/` and the suite clients name in
+ * their sources: Debian's suite and codename characters (letters, digits, `.`, `_`, `+`, `~`,
+ * `-`; debian-policy 5.6.14 and dak's suite names), starting with a letter or digit.
+ */
+const DIST_NAME = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/;
+
+/** True when `name` can be a dist taken from a pool path. */
+export function isDistName(name: string): boolean {
+  return DIST_NAME.test(name);
+}
+
+/**
+ * Maps a pool key to its dist and component, given the known components. A path naming a dist
+ * that cannot be one (`pool/../main/x.deb`, `pool/a b/main/x.deb`) gives the default place:
+ * {@linkcode poolPlaceProblem} makes such a package malformed before it is placed.
+ */
 export function poolPlace(key: string, components: ReadonlySet<string>): PoolPlace {
   const parts = key.split("/");
   // pool/<dist>/<component>/<file...>: at least one more segment after the component
-  if (parts.length >= 4 && parts[0] === "pool" && components.has(parts[2])) {
+  if (
+    parts.length >= 4 && parts[0] === "pool" && components.has(parts[2]) && isDistName(parts[1])
+  ) {
     return { dist: parts[1], component: parts[2] };
   }
   return { dist: DEFAULT_DIST, component: DEFAULT_COMPONENT };
+}
+
+/** Why a pool key cannot be placed (its dist segment is no dist name), or undefined. */
+export function poolPlaceProblem(
+  key: string,
+  components: ReadonlySet<string>,
+): string | undefined {
+  const parts = key.split("/");
+  if (parts.length >= 4 && parts[0] === "pool" && components.has(parts[2])) {
+    if (!isDistName(parts[1])) {
+      return `its path names the dist "${parts[1]}", which is not a valid suite name`;
+    }
+  }
+  return undefined;
 }
 
 /** Package file kinds found in a pool, by extension. */

@@ -13,6 +13,7 @@ import {
   type Restore,
 } from "../publish/publisher.ts";
 import type { RunEvents } from "./run_types.ts";
+import { escapeControl } from "../errors.ts";
 
 /** How to put `key` back as it is now: its current bytes, or remove it if it does not exist. */
 export async function restoreFor(
@@ -23,7 +24,10 @@ export async function restoreFor(
   return byKey.has(key) ? { kind: "bytes", data: await readAll(storage, key) } : { kind: "remove" };
 }
 
-/** Plans malformed_list.txt (as the original mkrepo): written when packages were skipped, else removed. */
+/**
+ * Plans malformed_list.txt (as the original mkrepo): written when packages were skipped, else
+ * removed. One key a line, control characters escaped so a key never spans two lines.
+ */
 export async function planMalformedList(
   plan: PublishPlan,
   key: string,
@@ -34,7 +38,7 @@ export async function planMalformedList(
   if (malformed.length > 0) {
     plan.indexes.push({
       key,
-      data: malformed.join("\n") + "\n",
+      data: malformed.map(escapeControl).join("\n") + "\n",
       contentType: "text/plain; charset=utf-8",
       cacheControl: CACHE_INDEX,
       restore: await restoreFor(storage, byKey, key),

@@ -8,7 +8,7 @@ import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import type { HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
-import { debFileKind, poolPlace } from "../plan/pool_path.ts";
+import { debFileKind, poolPlace, poolPlaceProblem } from "../plan/pool_path.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
 import { publishRun } from "./publish_steps.ts";
 import { publicKeyFile } from "./public_key.ts";
@@ -109,6 +109,7 @@ export async function updateDebRepository(
     concurrency: options.concurrency,
     force: options.force,
     readCache: options.readCache,
+    check: (o) => poolPlaceProblem(o.key, components),
     read: async (o) => {
       const kind = debFileKind(o.key)!;
       const stream = await storage.read(o.key);

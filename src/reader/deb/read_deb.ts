@@ -10,6 +10,11 @@ import { MkrepoError } from "../../errors.ts";
 import type { Checksums, HashName } from "../../record/checksums.ts";
 import type { DebKind, DebPackage } from "../../record/deb_package.ts";
 import { fieldValue, parseParagraph } from "../../record/deb822.ts";
+import {
+  debArchitectureProblem,
+  debNameProblem,
+  debVersionProblem,
+} from "../../record/deb_fields.ts";
 import { ByteReader } from "../byte_reader.ts";
 import { compressionOf, decompress } from "../decompress.ts";
 import { packageHasher } from "../hashing.ts";
@@ -161,6 +166,10 @@ function debPackage(
   const name = required("Package");
   const version = required("Version");
   const architecture = required("Architecture");
+  // these become index paths (binary-<arch>/), Release fields and sort keys
+  const problem = debNameProblem(name) ?? debVersionProblem(version) ??
+    debArchitectureProblem(architecture);
+  if (problem) throw new MkrepoError({ code: "malformed-package", key, reason: problem });
   const pkg: DebPackage = {
     key,
     kind: options.kind ?? debKindOf(key),
