@@ -14,7 +14,7 @@
  */
 import { MkrepoError } from "../../errors.ts";
 import type { RpmChangelogEntry, RpmFile, RpmPackage } from "../../record/rpm_package.ts";
-import { readDependencies } from "./dependencies.ts";
+import { DEPENDENCY_TAGS, readDependencies } from "./dependencies.ts";
 import type { TagMap } from "./header.ts";
 import { decodeCheckedHeaderText, hasControlCharacter } from "./header_text.ts";
 import { FileFlag, S_IFDIR, S_IFMT, SigTag, Tag, TagType } from "./tags.ts";
@@ -32,6 +32,23 @@ const NEVRA_RULES = [
   ["the release", Tag.RELEASE, /^[A-Za-z0-9._+%{}~^]+$/],
   ["the arch", Tag.ARCH, /^[A-Za-z0-9_]+$/],
 ] as const;
+
+/**
+ * The array tags headerToPackage decodes (its single strings and numbers cost nothing worth
+ * counting): what a memory budget reserves for, by `TagMap.expansionBound`.
+ */
+export const DECODED_ARRAY_TAGS: readonly number[] = [
+  Tag.BASENAMES,
+  Tag.DIRNAMES,
+  Tag.DIRINDEXES,
+  Tag.FILEFLAGS,
+  Tag.FILEMODES,
+  Tag.OLDFILENAMES,
+  Tag.CHANGELOGTIME,
+  Tag.CHANGELOGNAME,
+  Tag.CHANGELOGTEXT,
+  ...DEPENDENCY_TAGS,
+];
 
 /** What is known about the file besides its headers. */
 export interface RpmFileInfo {
