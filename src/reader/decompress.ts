@@ -64,7 +64,7 @@ export function compressionOf(name: string, base: string, options: { key: string
 
 const GZIP_SLICE = 8 * 1024;
 /** gzip input slice in low-memory mode: at most ~1 MiB of output per slice. */
-const LOW_MEMORY_GZIP_SLICE = 1024;
+const LOW_MEMORY_GZIP_SLICE = 256;
 /** deflate's largest expansion, about 1032:1 (zlib's technical details, "Maximum compression"). */
 const DEFLATE_MAX_RATIO = 1032;
 /**
@@ -77,7 +77,9 @@ const ZSTD_LOW_MEMORY_WINDOW_LOG = 24;
  * zstd input slice in low-memory mode. An RLE block turns 4 bytes into 128 KiB: 256 bytes of
  * input can give at most a few MiB.
  */
-const LOW_MEMORY_ZSTD_SLICE = 256;
+const LOW_MEMORY_ZSTD_SLICE = 64;
+/** node:zlib output chunk in low-memory mode (default 16 KiB). */
+const LOW_MEMORY_CHUNK = 4096;
 /** zstd's constant ZSTD_d_windowLogMax (zstd.h), as node:zlib takes it. */
 const ZSTD_D_WINDOW_LOG_MAX = 100;
 /** Output chunks a decoder may hold at once (its own, the transform queue, the consumer's). */
@@ -239,7 +241,7 @@ export function decompress(
       // garbage chunks piled up to the whole output (a 250 MiB control.tar took 300 MiB) before
       // a collection. node:zlib's buffers are counted and collected as they go.
       if (options.lowMemory) {
-        inner = nodeStream(sliced(input, LOW_MEMORY_GZIP_SLICE), createGunzip());
+        inner = nodeStream(sliced(input, LOW_MEMORY_GZIP_SLICE), createGunzip({ chunkSize: LOW_MEMORY_CHUNK }));
         break;
       }
       inner = sliced(input, GZIP_SLICE).pipeThrough(
@@ -250,7 +252,10 @@ export function decompress(
       inner = options.lowMemory
         ? nodeStream(
           sliced(input, LOW_MEMORY_ZSTD_SLICE),
-          createZstdDecompress({ params: { [ZSTD_D_WINDOW_LOG_MAX]: ZSTD_LOW_MEMORY_WINDOW_LOG } }),
+          createZstdDecompress({
+            chunkSize: LOW_MEMORY_CHUNK,
+            params: { [ZSTD_D_WINDOW_LOG_MAX]: ZSTD_LOW_MEMORY_WINDOW_LOG },
+          }),
         )
         : nodeStream(input, createZstdDecompress());
       break;

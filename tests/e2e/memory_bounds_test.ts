@@ -43,6 +43,7 @@ async function measured(args: string[]) {
     summary = undefined;
   }
   const code = /Exit status: (\d+)/.exec(r.stderr)?.[1];
+  console.log(`mkrepo ${args.slice(0, -1).join(" ")}: peak RSS ${MiB(Number(kb[1]) * 1024)}`);
   return { ...r, code: code ? Number(code) : r.code, rss: Number(kb[1]) * 1024, summary };
 }
 
