@@ -81,6 +81,21 @@ export function escapeControl(text: string): string {
   return out;
 }
 
+/** `scheme://user:password@`: the user info of a URL (RFC 3986 section 3.2.1). */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"]+@/gi;
+/** Query parameters that carry credentials: presigned S3 URLs, tokens, passwords. */
+const URL_SECRET_PARAM =
+  /([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|token|access_token|password|secret)=)[^&\s'"#]*/gi;
+
+/**
+ * A text with the secrets of any URL in it replaced by `***`: user info
+ * (`http://user:SECRET@host` → `http://***@host`) and credential query parameters. Applied to
+ * every message mkrepo shows, since endpoints and errors of libraries can carry them.
+ */
+export function redactUrls(text: string): string {
+  return text.replace(URL_USERINFO, "$1***@").replace(URL_SECRET_PARAM, "$1***");
+}
+
 /** An error with an object key, a reason, an optional hint and a stable code. */
 export class MkrepoError extends Error {
   readonly code: ErrorCode;
@@ -93,7 +108,9 @@ export class MkrepoError extends Error {
     const action = init.action ?? defaultAction[init.code];
     const where = init.key !== undefined ? ` "${escapeControl(init.key)}"` : "";
     const at = init.offset !== undefined ? ` at byte ${init.offset}` : "";
-    super(`Cannot ${action}${where}${at}: ${escapeControl(init.reason)}`, { cause: init.cause });
+    super(redactUrls(`Cannot ${action}${where}${at}: ${escapeControl(init.reason)}`), {
+      cause: init.cause,
+    });
     this.name = "MkrepoError";
     this.code = init.code;
     this.key = init.key;
@@ -103,8 +120,15 @@ export class MkrepoError extends Error {
   }
 }
 
-/** Turns any thrown value into one line (plus hint and, when verbose, causes and stack). */
+/**
+ * Turns any thrown value into one line (plus hint and, when verbose, causes and stack), with
+ * the secrets of URLs redacted.
+ */
 export function formatError(err: unknown, options: { verbose?: boolean } = {}): string {
+  return redactUrls(formatErrorText(err, options));
+}
+
+function formatErrorText(err: unknown, options: { verbose?: boolean }): string {
   if (err instanceof MkrepoError) {
     let text = `error: ${err.message}`;
     if (err.hint) text += `\nhint: ${err.hint}`;

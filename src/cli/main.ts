@@ -7,7 +7,7 @@ import { type CliOptions, parseCli } from "./args.ts";
 import { helpText } from "./help.ts";
 import { readConfig, type RunConfig } from "./config.ts";
 import { Reporter } from "./reporter.ts";
-import { formatError, MkrepoError } from "../errors.ts";
+import { formatError, MkrepoError, redactUrls } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { parseLocation } from "../storage/location.ts";
 import { openStorage, type S3Settings } from "../storage/open_storage.ts";
@@ -24,6 +24,15 @@ function print(text: string): void {
 function s3Settings(opts: CliOptions, config: RunConfig): S3Settings {
   let endpoint = opts.s3.endpoint ?? config.s3Endpoint;
   if (endpoint !== undefined && !/^[a-z]+:\/\//i.test(endpoint)) endpoint = `https://${endpoint}`;
+  if (endpoint !== undefined && !URL.canParse(endpoint)) {
+    throw new MkrepoError({
+      code: "usage",
+      action: "use endpoint",
+      key: endpoint,
+      reason: "it is not a valid URL",
+      hint: "give --s3-endpoint (or AWS_ENDPOINT_URL) as http[s]://host[:port]",
+    });
+  }
   return {
     endpoint,
     region: opts.s3.region,
@@ -224,7 +233,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         dryRun: opts.dryRun,
         repos: summaries,
         ...(failure !== undefined
-          ? { error: failure instanceof Error ? failure.message : String(failure) }
+          ? { error: redactUrls(failure instanceof Error ? failure.message : String(failure)) }
           : {}),
       },
       null,

@@ -241,7 +241,10 @@ export function decompress(
       // garbage chunks piled up to the whole output (a 250 MiB control.tar took 300 MiB) before
       // a collection. node:zlib's buffers are counted and collected as they go.
       if (options.lowMemory) {
-        inner = nodeStream(sliced(input, LOW_MEMORY_GZIP_SLICE), createGunzip({ chunkSize: LOW_MEMORY_CHUNK }));
+        inner = nodeStream(
+          sliced(input, LOW_MEMORY_GZIP_SLICE),
+          createGunzip({ chunkSize: LOW_MEMORY_CHUNK }),
+        );
         break;
       }
       inner = sliced(input, GZIP_SLICE).pipeThrough(
