@@ -220,3 +220,24 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+Deno.test("a junk architecture or component in a published Release is dropped by the next run", async () => {
+  await withBackend("fs", async (repo) => {
+    await repo.put(GOOD_DEB[0], fixture(GOOD_DEB[1]));
+    assert.equal((await runMkrepo(repo)).code, 0);
+    // as an older version published them: junk next to the real ones
+    const release = (await repo.readText("dists/all/Release"))!
+      .replace(/^Architectures: .*$/m, "Architectures: AMD_64 amd64 ../../tmp")
+      .replace(/^Components: .*$/m, "Components: ../x main");
+    await Deno.writeTextFile(`${repo.path}/dists/all/Release`, release);
+    const r = await runMkrepo(repo);
+    assert.equal(r.code, 0, r.stderr);
+    const now = (await repo.readText("dists/all/Release"))!;
+    assert.match(now, /^Architectures: amd64$/m);
+    assert.match(now, /^Components: main$/m);
+    const keys = await repo.keys("");
+    assert.ok(!keys.some((k) => /AMD|\.\./.test(k)), keys.join("\n"));
+    const report = await verifyRepository(repo.storage, repo.path, { deep: true });
+    assert.deepEqual(report.problems, []);
+  });
+});

@@ -13,6 +13,15 @@ import { readParagraphs } from "../../record/deb822.ts";
 import { compressionOf, decompress } from "../../reader/decompress.ts";
 import { MkrepoError } from "../../errors.ts";
 import { type ParsedRelease, parseRelease } from "./release_file.ts";
+import {
+  debArchitectureProblem,
+  debNameProblem,
+  debVersionProblem,
+} from "../../record/deb_fields.ts";
+import { packageKeyProblem } from "../../plan/package_key.ts";
+
+/** A component name: archive-area segments (`main`, `non-free-firmware`, `updates/main`). */
+const COMPONENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*(\/[A-Za-z0-9][A-Za-z0-9._+-]*)*$/;
 import { packageFromParagraph, sourceFromParagraph } from "./paragraphs.ts";
 import { FILE_TIME_FIELD } from "./packages_index.ts";
 
@@ -85,6 +94,12 @@ export async function readPublishedDeb(
     const base = `dists/${dist}/`;
     const releaseKey = objects.has(base + "Release") ? base + "Release" : base + "InRelease";
     const release = parseRelease(new TextDecoder().decode(await readAll(storage, releaseKey)));
+    // Architectures and components that cannot be index paths (written by an older version or
+    // another tool) are not carried over: the run then rewrites the Release without them.
+    release.architectures = release.architectures.filter((a) =>
+      a === "source" || debArchitectureProblem(a) === undefined
+    );
+    release.components = release.components.filter((c) => COMPONENT.test(c));
     out.dists.set(dist, {
       dist,
       release,
@@ -104,14 +119,20 @@ export async function readPublishedDeb(
       const isSources = indexBase.endsWith("Sources");
       for await (const fields of paragraphsOf(storage, key)) {
         const mtime = takeFileTime(fields);
+        // An entry that could not be indexed today is not reused: its file is read again and
+        // is then a malformed package (or is gone).
         if (isSources) {
           const src = sourceFromParagraph(fields);
           src.mtime = mtime ?? -1;
-          out.sources.set(src.key, src);
+          const bad = packageKeyProblem(src.key) ?? debNameProblem(src.name, "Source") ??
+            debVersionProblem(src.version);
+          if (!bad) out.sources.set(src.key, src);
         } else {
           const pkg = packageFromParagraph(fields);
           pkg.mtime = mtime ?? -1;
-          out.packages.set(pkg.key, pkg);
+          const bad = packageKeyProblem(pkg.key) ?? debNameProblem(pkg.name) ??
+            debVersionProblem(pkg.version) ?? debArchitectureProblem(pkg.architecture);
+          if (!bad) out.packages.set(pkg.key, pkg);
         }
       }
     }
