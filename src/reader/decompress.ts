@@ -17,6 +17,7 @@
  */
 import { createGunzip, createZstdDecompress } from "node:zlib";
 import { MkrepoError } from "../errors.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 /** Compression formats mkrepo reads. */
 export type Compression = "none" | "gzip" | "xz" | "zstd";
@@ -78,6 +79,8 @@ const ZSTD_LOW_MEMORY_WINDOW_LOG = 24;
  * input can give at most a few MiB.
  */
 const LOW_MEMORY_ZSTD_SLICE = 64;
+/** Smallest chunk a low-memory stream passes on (but the last). */
+const LOW_MEMORY_MIN_CHUNK = 64 * 1024;
 /** node:zlib output chunk in low-memory mode (default 16 KiB). */
 const LOW_MEMORY_CHUNK = 4096;
 /** zstd's constant ZSTD_d_windowLogMax (zstd.h), as node:zlib takes it. */
@@ -304,17 +307,29 @@ export function decompress(
           inner = new xz.XzReadableStream(rejoined);
         }
         reader ??= inner.getReader();
-        const { done, value } = await reader.read();
-        if (done) {
-          controller.close();
-          return;
+        // Low-memory decoders give small chunks; they are joined up to LOW_MEMORY_MIN_CHUNK
+        // before they go on (modern-tar stalls on some patterns of chunks under a tar block).
+        const parts: Uint8Array[] = [];
+        let size = 0;
+        let ended = false;
+        do {
+          const { done, value } = await reader.read();
+          if (done) {
+            ended = true;
+            break;
+          }
+          total += value.length;
+          if (total > maxOutput) {
+            await reader.cancel().catch(() => {});
+            throw error(`decompresses to more than ${maxOutput} bytes, the limit`);
+          }
+          parts.push(value);
+          size += value.length;
+        } while (options.lowMemory && size < LOW_MEMORY_MIN_CHUNK);
+        if (parts.length > 0) {
+          controller.enqueue(parts.length === 1 ? parts[0] : concatBytes(parts));
         }
-        total += value.length;
-        if (total > maxOutput) {
-          await reader.cancel().catch(() => {});
-          throw error(`decompresses to more than ${maxOutput} bytes, the limit`);
-        }
-        controller.enqueue(value);
+        if (ended) controller.close();
       } catch (cause) {
         if (cause instanceof MkrepoError) throw cause;
         throw error(`corrupt ${compression} data (${explain(compression, cause)})`, cause);
