@@ -80,7 +80,7 @@ const ZSTD_LOW_MEMORY_WINDOW_LOG = 24;
  */
 const LOW_MEMORY_ZSTD_SLICE = 64;
 /** Smallest chunk a low-memory stream passes on (but the last). */
-const LOW_MEMORY_MIN_CHUNK = 4096;
+const LOW_MEMORY_MIN_CHUNK = 8 * 1024;
 /** node:zlib output chunk in low-memory mode (default 16 KiB). */
 const LOW_MEMORY_CHUNK = 4096;
 /** zstd's constant ZSTD_d_windowLogMax (zstd.h), as node:zlib takes it. */

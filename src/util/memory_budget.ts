@@ -14,7 +14,7 @@
 /**
  * Default size of the decoding budget: three gzip control.tar decodings, one zstd one, or a
  * header of ~100k decoded values at a time. Measured (tests/e2e/memory_bounds_test.ts): 32
- * control.tar bombs of 200 MiB at --concurrency 32 peak at 190–215 MiB RSS for the whole run,
+ * control.tar bombs of 200 MiB at --concurrency 32 peak at 175–250 MiB RSS for the whole run,
  * most of it the runtime and the readers' own buffers; with 48 MiB they reached ~260 MiB.
  */
 export const DEFAULT_DECODE_BUDGET = 16 * 1024 * 1024;
