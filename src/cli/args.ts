@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { MkrepoError } from "../errors.ts";
 import type { HashName } from "../record/checksums.ts";
+import { debArchitectureProblem } from "../record/deb_fields.ts";
 import { type Command, OPTIONS, type OptionSpec } from "./options.ts";
 import { USAGE } from "./help.ts";
 
@@ -207,6 +208,17 @@ export function parseCli(argv: readonly string[]): CliOptions {
       `keygen takes no PATH (got "${options.paths[0]}")`,
       `usage: ${USAGE.keygen}`,
     );
+  }
+  for (const arch of options.deb.architectures ?? []) {
+    if (debArchitectureProblem(arch)) {
+      throw usage(`--deb-architectures: "${arch}" is not an architecture name (e.g. amd64)`);
+    }
+  }
+  for (const component of options.deb.components ?? []) {
+    // a component becomes dists/<dist>/<component>/: Debian's archive area names
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(component)) {
+      throw usage(`--deb-components: "${component}" is not a component name (e.g. main)`);
+    }
   }
   if (options.s3.secretAccessKey !== undefined && options.s3.accessKeyId === undefined) {
     throw usage("--s3-secret-access-key needs --s3-access-key-id");

@@ -7,7 +7,7 @@ import { type CliOptions, parseCli } from "./args.ts";
 import { helpText } from "./help.ts";
 import { readConfig, type RunConfig } from "./config.ts";
 import { Reporter } from "./reporter.ts";
-import { formatError, MkrepoError } from "../errors.ts";
+import { formatError, MkrepoError, redactUrls } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { plural } from "../util/plural.ts";
 import { parseLocation } from "../storage/location.ts";
@@ -195,7 +195,7 @@ function printJsonError(err: unknown): void {
 }
 
 function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return redactUrls(err instanceof Error ? err.message : String(err));
 }
 
 /** Runs mkrepo with the given arguments; returns the exit code. Never exits by itself. */

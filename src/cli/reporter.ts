@@ -5,6 +5,7 @@
  * @module
  */
 import type { Progress, RunEvents } from "../repo/run_types.ts";
+import { redactUrls } from "../errors.ts";
 
 /** Options of a reporter. */
 export interface ReporterOptions {
@@ -83,7 +84,7 @@ export class Reporter implements RunEvents {
 
   #line(text: string): void {
     this.finish();
-    this.#write(text + "\n");
+    this.#write(redactUrls(text) + "\n");
   }
 
   info(message: string): void {

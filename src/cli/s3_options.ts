@@ -8,10 +8,23 @@ import type { RunConfig } from "./config.ts";
 import { MkrepoError } from "../errors.ts";
 import type { S3Settings } from "../storage/open_storage.ts";
 
-/** The S3 endpoint of the run; one without http:// or https:// is a usage error. */
+/**
+ * The S3 endpoint of the run; one without http:// or https://, or that is no URL, is a usage
+ * error (messages redact credentials in URLs).
+ */
 function s3Endpoint(opts: CliOptions, config: RunConfig): string | undefined {
   const endpoint = opts.s3.endpoint ?? config.s3Endpoint;
-  if (endpoint === undefined || /^https?:\/\//i.test(endpoint)) return endpoint;
+  if (endpoint === undefined) return endpoint;
+  if (/^https?:\/\//i.test(endpoint)) {
+    if (URL.canParse(endpoint)) return endpoint;
+    throw new MkrepoError({
+      code: "usage",
+      action: "use endpoint",
+      key: endpoint,
+      reason: "it is not a valid URL",
+      hint: "give --s3-endpoint (or AWS_ENDPOINT_URL) as http[s]://host[:port]",
+    });
+  }
   const source = opts.s3.endpoint !== undefined ? "--s3-endpoint" : config.s3EndpointVariable;
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(endpoint)?.[1];
   const bare = scheme ? endpoint.slice(scheme.length + 3) : endpoint;

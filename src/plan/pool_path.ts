@@ -18,7 +18,23 @@ export const DEFAULT_DIST = "all";
 /** Component used when the path names none. */
 export const DEFAULT_COMPONENT = "main";
 
-/** Maps a pool key to its dist and component, given the known components. */
+/**
+ * Dist names taken from a pool path become `dists/<dist>/` and the suite clients name in
+ * their sources: Debian's suite and codename characters (letters, digits, `.`, `_`, `+`, `~`,
+ * `-`; debian-policy 5.6.14 and dak's suite names), starting with a letter or digit.
+ */
+const DIST_NAME = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/;
+
+/** True when `name` can be a dist taken from a pool path. */
+export function isDistName(name: string): boolean {
+  return DIST_NAME.test(name);
+}
+
+/**
+ * Maps a pool key to its dist and component, given the known components. A path naming a dist
+ * that cannot be one (`pool/../main/x.deb`, `pool/a b/main/x.deb`) gives the default place:
+ * {@linkcode poolPlaceProblem} makes such a package malformed before it is placed.
+ */
 export function poolPlace(key: string, components: ReadonlySet<string>): PoolPlace {
   // pool/<dist>/<component>/<file...>: at least one more segment after the component
   // (indexOf rather than split: this runs several times per package of a large pool)
@@ -27,7 +43,8 @@ export function poolPlace(key: string, components: ReadonlySet<string>): PoolPla
     const b = a < 0 ? -1 : key.indexOf("/", a + 1);
     if (b >= 0) {
       const component = key.slice(a + 1, b);
-      if (components.has(component)) return { dist: key.slice(5, a), component };
+      const dist = key.slice(5, a);
+      if (components.has(component) && isDistName(dist)) return { dist, component };
     }
   }
   return { dist: DEFAULT_DIST, component: DEFAULT_COMPONENT };
@@ -66,6 +83,20 @@ export function undeclaredComponentWarnings(
       folder.replace(/^pool\//, "dists/")
     }, run with ${flag}`
   );
+}
+
+/** Why a pool key cannot be placed (its dist segment is no dist name), or undefined. */
+export function poolPlaceProblem(
+  key: string,
+  components: ReadonlySet<string>,
+): string | undefined {
+  const parts = key.split("/");
+  if (parts.length >= 4 && parts[0] === "pool" && components.has(parts[2])) {
+    if (!isDistName(parts[1])) {
+      return `its path names the dist "${parts[1]}", which is not a valid suite name`;
+    }
+  }
+  return undefined;
 }
 
 /** Package file kinds found in a pool, by extension. */

@@ -15,8 +15,9 @@
  *   truncated member is caught by the structure read after it (tar) and by the ar member size.
  * @module
  */
-import { createZstdDecompress } from "node:zlib";
+import { createGunzip, createZstdDecompress } from "node:zlib";
 import { MkrepoError } from "../errors.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 /** Compression formats mkrepo reads. */
 export type Compression = "none" | "gzip" | "xz" | "zstd";
@@ -36,6 +37,12 @@ export interface DecompressOptions {
   name: string;
   /** Largest decompressed size accepted, in bytes. */
   maxOutput: number;
+  /**
+   * Decoder settings for small members of untrusted packages (control.tar), so that each
+   * stream's working memory stays under {@linkcode lowMemoryBound}: gzip fed in
+   * LOW_MEMORY_GZIP_SLICE slices, a zstd window of at most 2^ZSTD_LOW_MEMORY_WINDOW_LOG.
+   */
+  lowMemory?: boolean;
 }
 
 /**
@@ -57,6 +64,48 @@ export function compressionOf(name: string, base: string, options: { key: string
 }
 
 const GZIP_SLICE = 8 * 1024;
+/** gzip input slice in low-memory mode: at most ~1 MiB of output per slice. */
+const LOW_MEMORY_GZIP_SLICE = 256;
+/** deflate's largest expansion, about 1032:1 (zlib's technical details, "Maximum compression"). */
+const DEFLATE_MAX_RATIO = 1032;
+/**
+ * zstd window limit in low-memory mode (16 MiB): what zstd levels up to 19 use at most
+ * (windowLog 23) with room to spare; a frame asking more fails with "Frame requires too much
+ * memory for decoding" instead of allocating it (the library's default limit is 2^27).
+ */
+const ZSTD_LOW_MEMORY_WINDOW_LOG = 24;
+/**
+ * zstd input slice in low-memory mode. An RLE block turns 4 bytes into 128 KiB: 256 bytes of
+ * input can give at most a few MiB.
+ */
+const LOW_MEMORY_ZSTD_SLICE = 64;
+/** Smallest chunk a low-memory stream passes on (but the last). */
+const LOW_MEMORY_MIN_CHUNK = 8 * 1024;
+/** node:zlib output chunk in low-memory mode (default 16 KiB). */
+const LOW_MEMORY_CHUNK = 4096;
+/** zstd's constant ZSTD_d_windowLogMax (zstd.h), as node:zlib takes it. */
+const ZSTD_D_WINDOW_LOG_MAX = 100;
+/** Output chunks a decoder may hold at once (its own, the transform queue, the consumer's). */
+const CHUNKS_IN_FLIGHT = 3;
+/** Working memory assumed for an xz stream (dictionary and buffers; one xz stream at a time). */
+const XZ_WORKING_SET = 8 * 1024 * 1024;
+
+/**
+ * Bytes one low-memory decoding stream may hold besides its input and what its consumer keeps:
+ * what a memory budget reserves for it.
+ */
+export function lowMemoryBound(compression: Compression): number {
+  switch (compression) {
+    case "none":
+      return 0;
+    case "gzip":
+      return CHUNKS_IN_FLIGHT * LOW_MEMORY_GZIP_SLICE * DEFLATE_MAX_RATIO;
+    case "zstd":
+      return 2 ** ZSTD_LOW_MEMORY_WINDOW_LOG + (LOW_MEMORY_ZSTD_SLICE / 4) * 128 * 1024;
+    case "xz":
+      return XZ_WORKING_SET;
+  }
+}
 
 function sliced(input: ReadableStream<Uint8Array>, size: number): ReadableStream<Uint8Array> {
   const reader = input.getReader();
@@ -81,12 +130,16 @@ function sliced(input: ReadableStream<Uint8Array>, size: number): ReadableStream
 }
 
 /**
- * node:zlib's zstd decoder as a web stream, pulled on demand. (Deno's Duplex.toWeb adapter
+ * A node:zlib decoder (zstd, or gzip in low-memory mode) as a web stream, pulled on demand.
+ * node:zlib decodes a whole written chunk before it looks at backpressure: the input is sliced
+ * by the caller to bound what one write can expand to. (Deno's Duplex.toWeb adapter
  * enqueues into a closed controller when the readable side is cancelled mid-stream, an uncaught
  * TypeError: hence this small bridge.)
  */
-function zstdStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const zstd = createZstdDecompress();
+function nodeStream(
+  input: ReadableStream<Uint8Array>,
+  decoder: ReturnType<typeof createGunzip>,
+): ReadableStream<Uint8Array> {
   const source = input.getReader();
   let failure: unknown;
   let ended = false;
@@ -96,12 +149,12 @@ function zstdStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Arra
     wake = undefined;
     w?.();
   };
-  zstd.on("readable", signal);
-  zstd.on("end", () => {
+  decoder.on("readable", signal);
+  decoder.on("end", () => {
     ended = true;
     signal();
   });
-  zstd.on("error", (e: unknown) => {
+  decoder.on("error", (e: unknown) => {
     failure ??= e;
     signal();
   });
@@ -111,13 +164,13 @@ function zstdStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Arra
       while (failure === undefined) {
         const { done, value } = await source.read();
         if (done) {
-          zstd.end();
+          decoder.end();
           return;
         }
-        if (!zstd.write(value)) {
+        if (!decoder.write(value)) {
           await new Promise<void>((resolve) => {
-            zstd.once("drain", resolve);
-            zstd.once("close", resolve);
+            decoder.once("drain", resolve);
+            decoder.once("close", resolve);
           });
         }
       }
@@ -127,7 +180,7 @@ function zstdStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Arra
     }
   };
   const stop = async (reason?: unknown) => {
-    zstd.destroy();
+    decoder.destroy();
     await source.cancel(reason).catch(() => {});
   };
   return new ReadableStream<Uint8Array>({
@@ -138,7 +191,7 @@ function zstdStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Arra
           await stop(failure);
           throw failure;
         }
-        const chunk: Uint8Array | null = zstd.read();
+        const chunk: Uint8Array | null = decoder.read();
         if (chunk !== null) {
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
           return;
@@ -187,12 +240,30 @@ export function decompress(
       inner = input;
       break;
     case "gzip":
+      // Deno's DecompressionStream returns its output in buffers V8 does not count: a bomb's
+      // garbage chunks piled up to the whole output (a 250 MiB control.tar took 300 MiB) before
+      // a collection. node:zlib's buffers are counted and collected as they go.
+      if (options.lowMemory) {
+        inner = nodeStream(
+          sliced(input, LOW_MEMORY_GZIP_SLICE),
+          createGunzip({ chunkSize: LOW_MEMORY_CHUNK }),
+        );
+        break;
+      }
       inner = sliced(input, GZIP_SLICE).pipeThrough(
         new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
       );
       break;
     case "zstd":
-      inner = zstdStream(input);
+      inner = options.lowMemory
+        ? nodeStream(
+          sliced(input, LOW_MEMORY_ZSTD_SLICE),
+          createZstdDecompress({
+            chunkSize: LOW_MEMORY_CHUNK,
+            params: { [ZSTD_D_WINDOW_LOG_MAX]: ZSTD_LOW_MEMORY_WINDOW_LOG },
+          }),
+        )
+        : nodeStream(input, createZstdDecompress());
       break;
     case "xz":
       inner = input; // wrapped lazily once we know the input is not empty
@@ -236,17 +307,29 @@ export function decompress(
           inner = new xz.XzReadableStream(rejoined);
         }
         reader ??= inner.getReader();
-        const { done, value } = await reader.read();
-        if (done) {
-          controller.close();
-          return;
+        // Low-memory decoders give small chunks; they are joined up to LOW_MEMORY_MIN_CHUNK
+        // before they go on (modern-tar stalls on some patterns of chunks under a tar block).
+        const parts: Uint8Array[] = [];
+        let size = 0;
+        let ended = false;
+        do {
+          const { done, value } = await reader.read();
+          if (done) {
+            ended = true;
+            break;
+          }
+          total += value.length;
+          if (total > maxOutput) {
+            await reader.cancel().catch(() => {});
+            throw error(`decompresses to more than ${maxOutput} bytes, the limit`);
+          }
+          parts.push(value);
+          size += value.length;
+        } while (options.lowMemory && size < LOW_MEMORY_MIN_CHUNK);
+        if (parts.length > 0) {
+          controller.enqueue(parts.length === 1 ? parts[0] : concatBytes(parts));
         }
-        total += value.length;
-        if (total > maxOutput) {
-          await reader.cancel().catch(() => {});
-          throw error(`decompresses to more than ${maxOutput} bytes, the limit`);
-        }
-        controller.enqueue(value);
+        if (ended) controller.close();
       } catch (cause) {
         if (cause instanceof MkrepoError) throw cause;
         throw error(`corrupt ${compression} data (${explain(compression, cause)})`, cause);

@@ -19,6 +19,7 @@ import {
   DEFAULT_GRACE_SECONDS,
   parseUnreferenced,
 } from "../publish/unreferenced.ts";
+import { escapeControl } from "../errors.ts";
 
 /** How to put `key` back as it is now: its current bytes, or remove it if it does not exist. */
 export async function restoreFor(
@@ -31,7 +32,8 @@ export async function restoreFor(
 
 /**
  * Plans malformed_list.txt (as the original mkrepo): written with the other indexes when
- * packages were skipped, else removed if present.
+ * packages were skipped, else removed if present. One key a line, control characters escaped so
+ * a key never spans two lines.
  */
 export async function planMalformedList(
   indexes: OutputFile[],
@@ -44,7 +46,7 @@ export async function planMalformedList(
   if (malformed.length > 0) {
     indexes.push({
       key,
-      data: malformed.join("\n") + "\n",
+      data: malformed.map(escapeControl).join("\n") + "\n",
       contentType: "text/plain; charset=utf-8",
       cacheControl: CACHE_INDEX,
       restore,

@@ -5,7 +5,8 @@
  * @module
  */
 import type { ObjectInfo, Storage } from "../storage/storage.ts";
-import { MkrepoError } from "../errors.ts";
+import { escapeControl, MkrepoError } from "../errors.ts";
+import { packageKeyProblem } from "../plan/package_key.ts";
 import { orderedPool } from "../util/ordered_pool.ts";
 import type { RepoKind } from "../plan/layout.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
@@ -43,6 +44,8 @@ export interface ReadChangedOptions<T> {
   concurrency?: number;
   force?: boolean;
   readCache?: ReadCache<T>;
+  /** Why an object cannot be indexed, from its key alone (checked before reading it). */
+  check?: (object: ObjectInfo) => string | undefined;
   /** Reads one object into its record. */
   read: (object: ObjectInfo) => Promise<T>;
   /** The form a record is kept in for the rest of the run (default: as read). */
@@ -51,7 +54,9 @@ export interface ReadChangedOptions<T> {
 
 /**
  * Reads `toRead` and returns the records in the same order. A malformed package fails the run
- * (naming the object), or with `force` is skipped, warned about and listed in the summary.
+ * (naming the object), or with `force` is skipped, warned about and listed in the summary. A
+ * key that cannot be indexed (`..` segments, control characters: `packageKeyProblem`, or
+ * `options.check`) makes a malformed package without being read.
  */
 export async function readChanged<T>(
   storage: Storage,
@@ -70,7 +75,11 @@ export async function readChanged<T>(
     async (o): Promise<T | MkrepoError> => {
       const cached = options.readCache?.get(o.key);
       if (cached && cached.etag === o.etag) return cached.record;
-      events.detail(`${changed.has(o.key) ? "Updating" : "Adding"}: ${o.key}`);
+      const problem = packageKeyProblem(o.key) ?? options.check?.(o);
+      if (problem) {
+        return new MkrepoError({ code: "malformed-package", key: o.key, reason: problem });
+      }
+      events.detail(`${changed.has(o.key) ? "Updating" : "Adding"}: ${escapeControl(o.key)}`);
       try {
         return await options.read(o);
       } catch (err) {
@@ -101,7 +110,11 @@ export async function readChanged<T>(
         cause: r,
       });
     }
-    events.warn(`skipping malformed package ${storage.describe(o.key)}: ${r.reason}`);
+    events.warn(
+      `skipping malformed package ${escapeControl(storage.describe(o.key))}: ${
+        escapeControl(r.reason)
+      }`,
+    );
     summary.malformed.push(o.key);
     malformed.push(o);
   }

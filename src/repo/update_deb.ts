@@ -9,7 +9,12 @@ import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import type { HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
 import { plural } from "../util/plural.ts";
-import { debFileKind, poolPlace, undeclaredComponentWarnings } from "../plan/pool_path.ts";
+import {
+  debFileKind,
+  poolPlace,
+  poolPlaceProblem,
+  undeclaredComponentWarnings,
+} from "../plan/pool_path.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
 import { planCleanup, publishRun } from "./publish_steps.ts";
 import { publicKeyFile } from "./public_key.ts";
@@ -120,6 +125,7 @@ export async function updateDebRepository(
     readCache: options.readCache,
     // 50,000 packages' control fields cost far more memory than their formatted paragraphs.
     keep: (r) => ("files" in r ? r : compactPackage(r, hashes)),
+    check: (o) => poolPlaceProblem(o.key, components),
     read: async (o) => {
       const kind = debFileKind(o.key)!;
       const stream = await storage.read(o.key);

@@ -13,7 +13,16 @@ import { parseParagraph, readParagraphBatches } from "../../record/deb822.ts";
 import { compressionOf, decompress } from "../../reader/decompress.ts";
 import { MkrepoError } from "../../errors.ts";
 import { type ParsedRelease, parseRelease } from "./release_file.ts";
+import {
+  debArchitectureProblem,
+  debNameProblem,
+  debVersionProblem,
+} from "../../record/deb_fields.ts";
+import { packageKeyProblem } from "../../plan/package_key.ts";
 import { indexedPackage, packageFromParagraph, sourceFromParagraph } from "./paragraphs.ts";
+
+/** A component name: archive-area segments (`main`, `non-free-firmware`, `updates/main`). */
+const COMPONENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*(\/[A-Za-z0-9][A-Za-z0-9._+-]*)*$/;
 import { FILE_TIME_FIELD } from "./packages_index.ts";
 
 /** A dist as currently published. */
@@ -90,6 +99,12 @@ export async function readPublishedDeb(
     const base = `dists/${dist}/`;
     const releaseKey = objects.has(base + "Release") ? base + "Release" : base + "InRelease";
     const release = parseRelease(new TextDecoder().decode(await readAll(storage, releaseKey)));
+    // Architectures and components that cannot be index paths (written by an older version or
+    // another tool) are not carried over: the run then rewrites the Release without them.
+    release.architectures = release.architectures.filter((a) =>
+      a === "source" || debArchitectureProblem(a) === undefined
+    );
+    release.components = release.components.filter((c) => COMPONENT.test(c));
     out.dists.set(dist, {
       dist,
       release,
@@ -108,12 +123,19 @@ export async function readPublishedDeb(
       if (!key) continue;
       const isSources = indexBase.endsWith("Sources");
       const options = { key: storage.describe(key), code: "malformed-index" as const };
+      // An entry that could not be indexed today is not reused: its file is read again and is
+      // then a malformed package (or is gone).
+      const badPackage = (
+        p: { key: string; name: string; version: string; architecture: string },
+      ) =>
+        packageKeyProblem(p.key) ?? debNameProblem(p.name) ?? debVersionProblem(p.version) ??
+          debArchitectureProblem(p.architecture);
       for await (const batch of paragraphsOf(storage, key)) {
         for (const text of batch) {
           // Paragraphs mkrepo wrote are kept as their text; any other is parsed in full.
           const indexed = isSources ? undefined : indexedPackage(text);
           if (indexed) {
-            out.packages.set(indexed.key, indexed);
+            if (!badPackage(indexed)) out.packages.set(indexed.key, indexed);
             continue;
           }
           let fields;
@@ -126,11 +148,13 @@ export async function readPublishedDeb(
           if (isSources) {
             const src = sourceFromParagraph(fields);
             src.mtime = mtime ?? -1;
-            out.sources.set(src.key, src);
+            const bad = packageKeyProblem(src.key) ?? debNameProblem(src.name, "Source") ??
+              debVersionProblem(src.version);
+            if (!bad) out.sources.set(src.key, src);
           } else {
             const pkg = packageFromParagraph(fields);
             pkg.mtime = mtime ?? -1;
-            out.packages.set(pkg.key, pkg);
+            if (!badPackage(pkg)) out.packages.set(pkg.key, pkg);
           }
         }
       }

@@ -40,7 +40,10 @@ export async function readControlFromTar(
   let pipeFailed!: (e: unknown) => void;
   const failed = new Promise<never>((_, reject) => (pipeFailed = reject));
   failed.catch(() => {});
-  const piping = tar.pipeTo(decoder.writable).catch((e) => {
+  // Stopped when the read fails early: with the decoder no longer read, the pipe would wait on
+  // its backpressure for ever (small decompressed chunks never fill it in one go).
+  const stop = new AbortController();
+  const piping = tar.pipeTo(decoder.writable, { signal: stop.signal }).catch((e) => {
     sourceError ??= e;
     pipeFailed(e);
   });
@@ -77,6 +80,7 @@ export async function readControlFromTar(
     }
     await piping;
   } catch (cause) {
+    stop.abort(cause);
     await piping;
     const first = sourceError instanceof MkrepoError ? sourceError : cause;
     if (first instanceof MkrepoError) throw first;

@@ -10,8 +10,14 @@ import { MkrepoError } from "../../errors.ts";
 import type { Checksums, HashName } from "../../record/checksums.ts";
 import type { DebKind, DebPackage } from "../../record/deb_package.ts";
 import { fieldValue, parseParagraph } from "../../record/deb822.ts";
+import {
+  debArchitectureProblem,
+  debNameProblem,
+  debVersionProblem,
+} from "../../record/deb_fields.ts";
 import { ByteReader } from "../byte_reader.ts";
-import { compressionOf, decompress } from "../decompress.ts";
+import { compressionOf, decompress, lowMemoryBound } from "../decompress.ts";
+import { decodeBudget, type MemoryBudget } from "../../util/memory_budget.ts";
 import { packageHasher } from "../hashing.ts";
 import { readArMagic, readArMembers } from "./ar.ts";
 import { readControlFromTar } from "./control_tar.ts";
@@ -33,6 +39,8 @@ export interface ReadDebOptions {
   maxControlTarOutput?: number;
   /** Largest control file accepted (default 4 MiB). */
   maxControlSize?: number;
+  /** Budget the control.tar decoding reserves its memory in (default: the process-wide one). */
+  budget?: MemoryBudget;
 }
 
 /** Default digests of a Packages index entry. */
@@ -40,6 +48,7 @@ export const DEFAULT_DEB_HASHES: readonly HashName[] = ["md5", "sha256"];
 
 const DATA_SUFFIXES = new Set(["", ".gz", ".xz", ".zst", ".bz2", ".lzma"]);
 const MAX_DEBIAN_BINARY = 1024;
+const MAX_CONTROL_SIZE = 4 * 1024 * 1024;
 
 /** The package kind a file name implies: .udeb, .ddeb, else deb. */
 export function debKindOf(name: string): DebKind {
@@ -95,17 +104,27 @@ export async function readDeb(
             dataOffset,
           );
         }
-        const bytes = await reader.readExact(size, name);
-        const tar = decompress(ReadableStream.from([bytes]), compression, {
-          key,
-          name,
-          maxOutput: options.maxControlTarOutput ?? 256 * 1024 * 1024,
-        });
-        controlText = await readControlFromTar(tar, {
-          key,
-          member: name,
-          maxControlSize: options.maxControlSize,
-        });
+        // What this member may hold at once (its bytes, the decoder, the control file) is
+        // reserved in the process-wide budget first: memory stays bounded at any concurrency.
+        const release = await (options.budget ?? decodeBudget).reserve(
+          size + lowMemoryBound(compression) + (options.maxControlSize ?? MAX_CONTROL_SIZE),
+        );
+        try {
+          const bytes = await reader.readExact(size, name);
+          const tar = decompress(ReadableStream.from([bytes]), compression, {
+            key,
+            name,
+            maxOutput: options.maxControlTarOutput ?? 256 * 1024 * 1024,
+            lowMemory: true,
+          });
+          controlText = await readControlFromTar(tar, {
+            key,
+            member: name,
+            maxControlSize: options.maxControlSize ?? MAX_CONTROL_SIZE,
+          });
+        } finally {
+          release();
+        }
         step = "data";
       } else if (name.startsWith("data.tar")) {
         if (!DATA_SUFFIXES.has(name.slice("data.tar".length))) {
@@ -161,6 +180,10 @@ function debPackage(
   const name = required("Package");
   const version = required("Version");
   const architecture = required("Architecture");
+  // these become index paths (binary-<arch>/), Release fields and sort keys
+  const problem = debNameProblem(name) ?? debVersionProblem(version) ??
+    debArchitectureProblem(architecture);
+  if (problem) throw new MkrepoError({ code: "malformed-package", key, reason: problem });
   const pkg: DebPackage = {
     key,
     kind: options.kind ?? debKindOf(key),

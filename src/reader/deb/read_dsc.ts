@@ -7,9 +7,10 @@
  * @module
  */
 import { concatBytes } from "../../util/bytes.ts";
-import { MkrepoError } from "../../errors.ts";
+import { hasControlCharacter, MkrepoError } from "../../errors.ts";
 import type { HashName } from "../../record/checksums.ts";
 import type { DebSource } from "../../record/deb_package.ts";
+import { debNameProblem, debVersionProblem } from "../../record/deb_fields.ts";
 import {
   type Deb822Field,
   fieldValue,
@@ -124,9 +125,24 @@ function dscSource(
   };
   const name = required("Source");
   const version = required("Version");
+  const problem = debNameProblem(name, "Source") ?? debVersionProblem(version);
+  if (problem) throw new MkrepoError({ code: "malformed-package", key, reason: problem });
   const listed = parseFileLists(fields, { key, what: ".dsc" });
   if (listed.length === 0) {
     throw new MkrepoError({ code: "malformed-package", key, reason: ".dsc lists no files" });
+  }
+  for (const f of listed) {
+    // each listed name is looked up next to the .dsc and becomes a path in Sources
+    if (
+      f.name.includes("/") || f.name === "." || f.name === ".." ||
+      hasControlCharacter(f.name)
+    ) {
+      throw new MkrepoError({
+        code: "malformed-package",
+        key,
+        reason: `.dsc lists ${JSON.stringify(f.name)}, which is not a plain file name`,
+      });
+    }
   }
   const self = { name: key.slice(key.lastIndexOf("/") + 1), checksums: hasher.digest() };
   const source: DebSource = {

@@ -67,6 +67,9 @@ const depTags: [DepKind, number, number, number][] = [
   ["oldenhances", Tag.OLDENHANCESNAME, Tag.OLDENHANCESFLAGS, Tag.OLDENHANCESVERSION],
 ];
 
+/** Every tag {@linkcode readDependencies} decodes. */
+export const DEPENDENCY_TAGS: readonly number[] = depTags.flatMap(([, n, f, v]) => [n, f, v]);
+
 /** The dependency lists of a package record, by kind. */
 export type RpmDependencies = Record<
   Exclude<DepKind, "oldsuggests" | "oldenhances">,

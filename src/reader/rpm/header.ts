@@ -5,9 +5,19 @@
  *
  * Limits (as rpm's own `hdrblobRead`, lib/header.c): a signature header holds at most 32 index
  * entries and 64 MiB of data, a main header at most 0xffff entries and 0x0fffffff bytes
- * (256 MiB - 1); larger claims are rejected before any allocation. An array tag holds at most
- * 1 Mi values (the largest real packages list ~200k files), so a data store full of empty
- * strings cannot turn into hundreds of millions of objects.
+ * (256 MiB - 1); larger claims are rejected before any allocation.
+ *
+ * Every entry is then checked as rpm's `hdrblobVerifyInfo` does (lib/header.c), before any value
+ * is decoded: a count of 1 up to the data size, at most HEADER_ARRAY_MAX values for an array,
+ * the offset aligned for its type, the values fitting in the data store, and — the rule that
+ * keeps a header from expanding — each entry's data starting at or after the end of the
+ * previous entry's (in index order, the region entry aside). So no two entries share bytes, and
+ * a header holds at most one value per data byte: a few MiB of header can no longer claim a
+ * million values in each of dozens of tags all pointing at one shared block.
+ *
+ * What the decoded values cost is counted too: {@linkcode TagMap.expansionBound} estimates it
+ * before decoding (for the caller's memory budget), and a header whose decoded values would
+ * cost more than MAX_HEADER_EXPANSION is malformed.
  * @module
  */
 import { MkrepoError } from "../../errors.ts";
@@ -26,8 +36,32 @@ export const headerLimits = {
   signature: { maxEntries: 32, maxData: 64 * 1024 * 1024 },
   main: { maxEntries: 0xffff, maxData: 0x0fffffff },
 } as const;
-/** Most values one array tag may hold. */
-export const MAX_ARRAY_COUNT = 1 << 20;
+/** Most values one array tag may hold: rpm's HEADER_ARRAY_MAX (lib/header.c). */
+export const MAX_ARRAY_COUNT = 0x000fffff;
+/**
+ * Region tags (rpm's RPMTAG_HEADERIMAGE, HEADERSIGNATURES, HEADERIMMUTABLE): as the first
+ * entry, its data is the region trailer at the end of the store, outside the order rule.
+ */
+const REGION_TAGS = new Set([61, 62, 63]);
+/** Alignment of each type's data (rpm's typeAlign, lib/header.c). */
+const TYPE_ALIGN: Record<number, number> = {
+  [TagType.INT16]: 2,
+  [TagType.INT32]: 4,
+  [TagType.INT64]: 8,
+};
+/**
+ * Estimated memory of one decoded value, in bytes: a string costs a view on the data, a
+ * JavaScript string and its share of the record object holding it; a number its slot in an
+ * array. Estimates for a budget, measured on V8 to within a factor of two.
+ */
+export const STRING_VALUE_COST = 128;
+/** See {@linkcode STRING_VALUE_COST}. */
+export const NUMBER_VALUE_COST = 16;
+/**
+ * Most a header's decoded values may cost (estimated as above): 128 MiB, room for a package
+ * of ~500k files with their dependencies; the largest real packages list ~200k files.
+ */
+export const MAX_HEADER_EXPANSION = 128 * 1024 * 1024;
 
 /** Fields of the lead mkrepo looks at. */
 export interface RpmLead {
@@ -59,6 +93,7 @@ export class TagMap {
   #view: DataView;
   #key: string;
   #dataStart: number;
+  #expanded = 0;
 
   constructor(entries: Map<number, IndexEntry>, data: Uint8Array, key: string, dataStart: number) {
     this.#entries = entries;
@@ -87,8 +122,31 @@ export class TagMap {
     });
   }
 
+  /** Estimated cost of the values of `tags` (those present), what decoding them will hold. */
+  expansionBound(tags: Iterable<number>): number {
+    let cost = 0;
+    for (const tag of new Set(tags)) {
+      const entry = this.#entries.get(tag);
+      if (entry) cost += entry.count * valueCost(entry.type);
+    }
+    return Math.min(cost, MAX_HEADER_EXPANSION);
+  }
+
+  /** Counts values about to be decoded against MAX_HEADER_EXPANSION. */
+  #expand(tag: number, entry: IndexEntry, count: number): void {
+    this.#expanded += count * valueCost(entry.type);
+    if (this.#expanded > MAX_HEADER_EXPANSION) {
+      throw this.#bad(
+        tag,
+        entry,
+        `takes the header's decoded values past the ${MAX_HEADER_EXPANSION}-byte limit`,
+      );
+    }
+  }
+
   #readStrings(tag: number, entry: IndexEntry, count: number): Uint8Array[] {
     if (count > MAX_ARRAY_COUNT) throw this.#bad(tag, entry, `claims ${count} values`);
+    this.#expand(tag, entry, count);
     const out: Uint8Array[] = [];
     let at = entry.offset;
     for (let i = 0; i < count; i++) {
@@ -132,6 +190,7 @@ export class TagMap {
     if (entry.offset + entry.count * size > this.#data.length) {
       throw this.#bad(tag, entry, "runs past the end of the data store");
     }
+    this.#expand(tag, entry, entry.count);
     const out = new Array<number>(entry.count);
     const v = this.#view;
     for (let i = 0, at = entry.offset; i < entry.count; i++, at += size) {
@@ -151,6 +210,33 @@ export class TagMap {
     const values = this.numbers(tag);
     return values && values.length > 0 ? values[0] : undefined;
   }
+}
+
+function valueCost(type: number): number {
+  return type === TagType.STRING || type === TagType.STRING_ARRAY || type === TagType.I18NSTRING
+    ? STRING_VALUE_COST
+    : type === TagType.BIN
+    ? 0
+    : NUMBER_VALUE_COST;
+}
+
+/**
+ * Bytes the data of an entry takes (rpm's dataLength on disk): `count` NUL-terminated strings,
+ * or `count` fixed-size values; undefined when it does not fit before `end`.
+ */
+function dataLength(data: Uint8Array, type: number, offset: number, count: number, end: number) {
+  if (type === TagType.STRING || type === TagType.STRING_ARRAY || type === TagType.I18NSTRING) {
+    if (type === TagType.STRING && count !== 1) return undefined;
+    let at = offset;
+    for (let i = 0; i < count; i++) {
+      const nul = data.indexOf(0, at);
+      if (nul < 0 || nul >= end) return undefined;
+      at = nul + 1;
+    }
+    return at - offset;
+  }
+  const length = (type === TagType.BIN ? 1 : TYPE_SIZE[type] ?? 0) * count;
+  return type === TagType.NULL || offset + length > end ? undefined : length;
 }
 
 function malformed(reader: ByteReader, offset: number, reason: string, hint?: string) {
@@ -254,10 +340,54 @@ export async function readHeader(
     if (!entries.has(tag)) entries.set(tag, { type, offset, count });
   }
   const data = block.subarray(il * 16);
+  verifyEntries(reader, what, bview, data, il, dataStart);
   const end = start + 16 + il * 16 + dl;
   if (kind === "signature") {
     const pad = (8 - ((il * 16 + dl) % 8)) % 8;
     if (pad) await reader.skip(pad, "the signature header padding");
   }
   return { tags: new TagMap(entries, data, reader.key, dataStart), start, end };
+}
+
+/**
+ * rpm's hdrblobVerifyInfo (lib/header.c) on the index as read, before any value is decoded:
+ * count, array size, alignment and fit of every entry, and no entry's data starting before the
+ * end of the previous one's (the first entry aside when it is a region tag).
+ */
+function verifyEntries(
+  reader: ByteReader,
+  what: string,
+  index: DataView,
+  data: Uint8Array,
+  il: number,
+  dataStart: number,
+): void {
+  const dl = data.length;
+  let previousEnd = 0;
+  for (let i = REGION_TAGS.has(index.getUint32(0)) ? 1 : 0; i < il; i++) {
+    const at = i * 16;
+    const tag = index.getUint32(at);
+    const type = index.getUint32(at + 4);
+    const offset = index.getInt32(at + 8);
+    const count = index.getUint32(at + 12);
+    const name = tagName[tag] ?? String(tag);
+    const bad = (reason: string) =>
+      malformed(reader, dataStart - il * 16 + at, `${what} entry for tag ${name} ${reason}`);
+    if (count < 1 || count > dl) throw bad(`has a count of ${count} (allowed 1..${dl})`);
+    if (type !== TagType.BIN && count > MAX_ARRAY_COUNT) {
+      throw bad(`claims ${count} values (limit ${MAX_ARRAY_COUNT})`);
+    }
+    if (offset % (TYPE_ALIGN[type] ?? 1) !== 0) {
+      throw bad(`is not aligned for its type (offset ${offset})`);
+    }
+    if (offset < previousEnd) {
+      throw bad(
+        `starts at byte ${offset} of the data, inside the previous entry's data (which ends at ` +
+          `${previousEnd}): entries may not share data`,
+      );
+    }
+    const length = dataLength(data, type, offset, count, dl);
+    if (length === undefined || length < 1) throw bad("runs past the end of the data store");
+    previousEnd = offset + length;
+  }
 }

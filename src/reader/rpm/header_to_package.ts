@@ -14,10 +14,41 @@
  */
 import { MkrepoError } from "../../errors.ts";
 import type { RpmChangelogEntry, RpmFile, RpmPackage } from "../../record/rpm_package.ts";
-import { readDependencies } from "./dependencies.ts";
+import { DEPENDENCY_TAGS, readDependencies } from "./dependencies.ts";
 import type { TagMap } from "./header.ts";
 import { decodeCheckedHeaderText, hasControlCharacter } from "./header_text.ts";
 import { FileFlag, S_IFDIR, S_IFMT, SigTag, Tag, TagType } from "./tags.ts";
+
+/**
+ * Characters rpmbuild accepts in a Name and in a Version or Release (rpm build/parsePreamble.c,
+ * ALLOWED_CHARS_NAME / ALLOWED_FIRSTCHARS_NAME / ALLOWED_CHARS_VERREL: letters, digits and the
+ * listed punctuation; the name starting with a letter, digit or one of `_%{}`). rpm puts no rule
+ * on the arch; mkrepo takes the names rpm's arch tables use: letters, digits and `_`. Each must be
+ * non-empty: these become the NEVRA clients resolve and the file name dnf downloads to.
+ */
+const NEVRA_RULES = [
+  ["the name", Tag.NAME, /^[A-Za-z0-9_%{}][A-Za-z0-9._+%{}-]*$/],
+  ["the version", Tag.VERSION, /^[A-Za-z0-9._+%{}~^]+$/],
+  ["the release", Tag.RELEASE, /^[A-Za-z0-9._+%{}~^]+$/],
+  ["the arch", Tag.ARCH, /^[A-Za-z0-9_]+$/],
+] as const;
+
+/**
+ * The array tags headerToPackage decodes (its single strings and numbers cost nothing worth
+ * counting): what a memory budget reserves for, by `TagMap.expansionBound`.
+ */
+export const DECODED_ARRAY_TAGS: readonly number[] = [
+  Tag.BASENAMES,
+  Tag.DIRNAMES,
+  Tag.DIRINDEXES,
+  Tag.FILEFLAGS,
+  Tag.FILEMODES,
+  Tag.OLDFILENAMES,
+  Tag.CHANGELOGTIME,
+  Tag.CHANGELOGNAME,
+  Tag.CHANGELOGTEXT,
+  ...DEPENDENCY_TAGS,
+];
 
 /** What is known about the file besides its headers. */
 export interface RpmFileInfo {
@@ -187,6 +218,17 @@ export function headerToPackage(
   const heuristicSource = !h.has(Tag.SOURCERPM) && !h.has(Tag.SOURCEPACKAGE) &&
     dirnames?.length === 1 && dirnames[0].length === 0;
   const isSource = (h.number(Tag.SOURCEPACKAGE) ?? 0) !== 0 || heuristicSource;
+  for (const [field, tag, rule] of NEVRA_RULES) {
+    if (tag === Tag.ARCH && isSource) continue;
+    const value = c.string(tag, field);
+    if (!rule.test(value)) {
+      throw c.fail(
+        value === ""
+          ? `${field} is empty or missing`
+          : `${field} ${JSON.stringify(value)} has characters rpm does not allow there`,
+      );
+    }
+  }
   const pkg: RpmPackage = {
     key: file.key,
     mtime: file.mtime,

@@ -8,7 +8,12 @@ import type { RpmPackage } from "../../record/rpm_package.ts";
 import { ByteReader } from "../byte_reader.ts";
 import { packageHasher } from "../hashing.ts";
 import { headerLimits, readHeader, readLead } from "./header.ts";
-import { headerToPackage, type HeaderToPackageOptions } from "./header_to_package.ts";
+import {
+  DECODED_ARRAY_TAGS,
+  headerToPackage,
+  type HeaderToPackageOptions,
+} from "./header_to_package.ts";
+import { decodeBudget, type MemoryBudget } from "../../util/memory_budget.ts";
 
 /** The object being read. */
 export interface RpmSource {
@@ -22,7 +27,10 @@ export interface RpmSource {
 }
 
 /** Options of readRpm. */
-export type ReadRpmOptions = HeaderToPackageOptions;
+export interface ReadRpmOptions extends HeaderToPackageOptions {
+  /** Budget the header's decoding reserves its memory in (default: the process-wide one). */
+  budget?: MemoryBudget;
+}
 
 /**
  * Reads an rpm stream into a package record. Rejects with a MkrepoError (code
@@ -47,15 +55,24 @@ export async function readRpm(
     const header = await readHeader(reader, "main");
     await reader.skipToEnd();
     const sums = await hasher.digest();
-    return headerToPackage({ signature: signature.tags, header: header.tags }, {
-      key: source.key,
-      mtime: source.mtime,
-      etag: source.etag,
-      href: source.href,
-      pkgid: sums.sha256!,
-      size: sums.size,
-      headerRange: { start: header.start, end: header.end },
-    }, options);
+    // What decoding the header's arrays holds (estimated from the verified index) is reserved
+    // in the process-wide budget: any number of large headers are decoded a few at a time.
+    const release = await (options.budget ?? decodeBudget).reserve(
+      header.tags.expansionBound(DECODED_ARRAY_TAGS),
+    );
+    try {
+      return headerToPackage({ signature: signature.tags, header: header.tags }, {
+        key: source.key,
+        mtime: source.mtime,
+        etag: source.etag,
+        href: source.href,
+        pkgid: sums.sha256!,
+        size: sums.size,
+        headerRange: { start: header.start, end: header.end },
+      }, options);
+    } finally {
+      release();
+    }
   } catch (err) {
     // MkrepoErrors carry the key already; anything else comes from the stream (I/O) and is
     // passed on unchanged so that a dropped connection is not mistaken for a bad package.

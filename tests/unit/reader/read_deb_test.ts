@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { MkrepoError } from "../../../src/errors.ts";
 import { readDeb } from "../../../src/reader/deb/read_deb.ts";
+import { decompress } from "../../../src/reader/decompress.ts";
 import { fixture, fixtureNames } from "../../_helpers/fixtures.ts";
 import {
   arArchive,
@@ -226,4 +227,25 @@ Deno.test("readDeb() reads a 300 MB package with bounded memory", async () => {
   assert.equal(result.sha256, result.expected);
   assert.ok(result.rssGrowth < 100 * 1024 * 1024, `rss grew by ${result.rssGrowth} bytes`);
   assert.ok(result.heapGrowth < 32 * 1024 * 1024, `heap grew by ${result.heapGrowth} bytes`);
+});
+
+Deno.test("readDeb() reads a real control.tar recompressed with gzip (small decoder chunks)", async () => {
+  // The fuzzer's case: apticron's control.tar (20 KiB, control third) as control.tar.gz hung
+  // once the decoder gave chunks smaller than a tar block.
+  const data = await Deno.readFile(fixture("deb/apticron_1.2.5+nmu1_all.deb"));
+  const text = new TextDecoder("latin1").decode(data.subarray(0, 200));
+  const at = text.indexOf("control.tar.xz");
+  const size = Number(text.slice(at + 48, at + 58).trim());
+  const tar = new Uint8Array(
+    await new Response(
+      decompress(ReadableStream.from([data.subarray(at + 60, at + 60 + size)]), "xz", {
+        key: "k",
+        name: "control.tar.xz",
+        maxOutput: 1 << 26,
+      }),
+    ).arrayBuffer(),
+  );
+  const deb = makeDeb({ controlTar: tar, compression: "gzip" });
+  const pkg = await readDeb(streamOf(deb, 4096), { key: "apticron.deb" });
+  assert.equal(pkg.name, "apticron");
 });

@@ -109,7 +109,12 @@ Deno.test("readRpm() rejects a header claiming 4 billion index entries without r
 });
 
 Deno.test("readRpm() rejects a main header claiming more than 256 MiB of data up front", async () => {
-  const sig = concatBytes([intro(1, 16), new Uint8Array(32)]);
+  const entry = new Uint8Array(16);
+  const v = new DataView(entry.buffer);
+  v.setUint32(0, 1000); // RPMSIGTAG_SIZE, INT32, offset 0, one value
+  v.setUint32(4, 4);
+  v.setUint32(12, 1);
+  const sig = concatBytes([intro(1, 16), entry, new Uint8Array(16)]);
   const source = endless(concatBytes([encodeLead("hostile"), sig, intro(1, 0x10000000)]));
   await assert.rejects(
     readRpm(source.stream, { key: "big.rpm", mtime: 0 }),
