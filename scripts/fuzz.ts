@@ -24,7 +24,7 @@ import { MkrepoError } from "../src/errors.ts";
 import { readDeb } from "../src/reader/deb/read_deb.ts";
 import { readDsc } from "../src/reader/deb/read_dsc.ts";
 import { readRpm } from "../src/reader/rpm/read_rpm.ts";
-import { decompress } from "../src/reader/decompress.ts";
+import { decompress } from "../src/util/decompress.ts";
 
 const FIXTURES = fileURLToPath(new URL("../tests/fixtures/", import.meta.url));
 const IN_WORKER = typeof (globalThis as { postMessage?: unknown }).postMessage === "function";

@@ -9,7 +9,7 @@
 import { concatBytes } from "../util/bytes.ts";
 import { createGzip, createZstdCompress } from "node:zlib";
 import type { Transform } from "node:stream";
-import { hashBytes, MultiHasher } from "../reader/hashing.ts";
+import { hashBytes, MultiHasher } from "../util/multi_hasher.ts";
 import type { Checksums, HashName } from "../record/checksums.ts";
 
 /** Compression of an index file. */

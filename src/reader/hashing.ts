@@ -1,7 +1,7 @@
 /**
- * Hashing, every byte once. `MultiHasher` feeds each requested digest (md5/sha1/sha256/sha512,
- * node:crypto: incremental and native) and a size counter on the calling thread: for index files
- * and other small data. `packageHasher()` does the same for package files on a small pool of
+ * Hashing of package files, every byte once. `MultiHasher` (util/multi_hasher.ts) feeds each
+ * requested digest and a size counter on the calling thread, for index files and other small
+ * data. `packageHasher()` does the same for package files on a small pool of
  * worker threads (`hash_worker.ts`, one per core), so that hashing uses every core while the main
  * thread reads and parses:
  *
@@ -17,40 +17,12 @@
  *   back to the calling thread.
  * @module
  */
-import { createHash, type Hash } from "node:crypto";
 import type { Checksums, HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
+import { MultiHasher } from "../util/multi_hasher.ts";
 import { giveBuffer, POOL_BUFFER_SIZE, takeBuffer } from "../util/buffer_pool.ts";
 import { type FileHashed, isByteStream } from "./byte_reader.ts";
 import { localFileOf, readFileRange } from "../util/local_file.ts";
-
-/** Incremental md5/sha1/sha256/sha512 + size over a byte sequence, on the calling thread. */
-export class MultiHasher {
-  #hashes: [HashName, Hash][];
-  #size = 0;
-
-  constructor(algorithms: readonly HashName[]) {
-    this.#hashes = algorithms.map((name) => [name, createHash(name)]);
-  }
-
-  /** Feeds bytes to every digest. */
-  update(chunk: Uint8Array): void {
-    this.#size += chunk.length;
-    for (const [, h] of this.#hashes) h.update(chunk);
-  }
-
-  /** Bytes fed so far. */
-  get size(): number {
-    return this.#size;
-  }
-
-  /** Finishes every digest; the hasher cannot be used afterwards. */
-  digest(): Checksums {
-    const out: Checksums = { size: this.#size };
-    for (const [name, h] of this.#hashes) out[name] = h.digest("hex");
-    return out;
-  }
-}
 
 /** Hashes the bytes of one package; the digests may be computed on another thread. */
 export interface PackageHasher {
@@ -562,11 +534,4 @@ export async function hashStream(
   } finally {
     hasher.abort();
   }
-}
-
-/** Hashes bytes or text in memory, on the calling thread. */
-export function hashBytes(data: Uint8Array | string, algorithms: readonly HashName[]): Checksums {
-  const hasher = new MultiHasher(algorithms);
-  hasher.update(typeof data === "string" ? new TextEncoder().encode(data) : data);
-  return hasher.digest();
 }

@@ -13,7 +13,7 @@ import { MkrepoError } from "../errors.ts";
 import { poolPlace } from "../plan/pool_path.ts";
 import { planMalformedList, restoreFor as restoreOf } from "./publish_steps.ts";
 import { packagesIndex, sourcesIndex } from "../index/deb/packages_index.ts";
-import type { PublishedDeb } from "../index/deb/read_packages.ts";
+import type { PublishedDeb } from "../plan/published_deb.ts";
 import {
   type ParsedRelease,
   parseRelease,

@@ -21,7 +21,7 @@ import { publicKeyFile } from "./public_key.ts";
 import { readDeb } from "../reader/deb/read_deb.ts";
 import { readDsc } from "../reader/deb/read_dsc.ts";
 import { hashStream } from "../reader/hashing.ts";
-import { readPublishedDeb } from "../index/deb/read_packages.ts";
+import { readPublishedDeb } from "../plan/published_deb.ts";
 import { compactPackage } from "../index/deb/paragraphs.ts";
 import { emptyPlan, isEmptyPlan, type OutputFile } from "../publish/publisher.ts";
 import { planDist } from "./deb_dist.ts";

@@ -9,7 +9,7 @@ import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
 import type { RpmPackage } from "../record/rpm_package.ts";
 import { compareRpmPackages } from "../record/rpm_package.ts";
 import { readRpm } from "../reader/rpm/read_rpm.ts";
-import { decompress } from "../reader/decompress.ts";
+import { decompress } from "../util/decompress.ts";
 import { compressionSuffix } from "../index/compress.ts";
 import { plural } from "../util/plural.ts";
 import { mergeRepodata, readRepodata } from "../index/rpm/read_metadata.ts";

@@ -9,7 +9,7 @@ import { readAll, type Storage } from "../storage/storage.ts";
 import type { Checksums } from "../record/checksums.ts";
 import { parseRelease, stripClearSign } from "../index/deb/release_file.ts";
 import { readParagraphs } from "../record/deb822.ts";
-import { compressionOf, decompress } from "../reader/decompress.ts";
+import { compressionOf, decompress } from "../util/decompress.ts";
 import { packageFromParagraph, sourceFromParagraph } from "../index/deb/paragraphs.ts";
 import { verifyRpmRepository } from "./verify_rpm.ts";
 import {

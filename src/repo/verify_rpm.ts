@@ -9,7 +9,7 @@ import { readRepomd } from "../index/rpm/repomd_xml.ts";
 import { readPrimary } from "../index/rpm/read_metadata.ts";
 import { hashStream } from "../reader/hashing.ts";
 import type { Checksums } from "../record/checksums.ts";
-import { compressionOf, decompress } from "../reader/decompress.ts";
+import { compressionOf, decompress } from "../util/decompress.ts";
 import { checkFile, runChecks, type VerifyContext } from "./verify_checks.ts";
 
 const REPOMD = "repodata/repomd.xml";

@@ -13,9 +13,9 @@ import {
   packagesParagraph,
 } from "../../src/index/deb/paragraphs.ts";
 import { packagesIndex } from "../../src/index/deb/packages_index.ts";
-import { readPublishedDeb } from "../../src/index/deb/read_packages.ts";
+import { readPublishedDeb } from "../../src/plan/published_deb.ts";
 import { releaseText } from "../../src/index/deb/release_file.ts";
-import { hashBytes } from "../../src/reader/hashing.ts";
+import { hashBytes } from "../../src/util/multi_hasher.ts";
 import type { HashName } from "../../src/record/checksums.ts";
 import { parseParagraph } from "../../src/record/deb822.ts";
 import { createFsStorage } from "../../src/storage/fs_storage.ts";

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { encodeIndex } from "../../src/index/compress.ts";
-import { decompress } from "../../src/reader/decompress.ts";
-import { hashBytes } from "../../src/reader/hashing.ts";
+import { decompress } from "../../src/util/decompress.ts";
+import { hashBytes } from "../../src/util/multi_hasher.ts";
 
 async function decodeWith(cmd: string, args: string[], data: Uint8Array): Promise<Uint8Array> {
   const child = new Deno.Command(cmd, { args, stdin: "piped", stdout: "piped" }).spawn();

@@ -8,7 +8,7 @@
  */
 import type { DebPackage, DebSource } from "../../record/deb_package.ts";
 import type { Checksums, HashName } from "../../record/checksums.ts";
-import { MultiHasher } from "../../reader/hashing.ts";
+import { MultiHasher } from "../../util/multi_hasher.ts";
 import { type Compression, compressionSuffix, encodeIndex } from "../compress.ts";
 import type { IndexFile } from "../index_file.ts";
 import { packagesParagraph, sourcesParagraph } from "./paragraphs.ts";

@@ -16,7 +16,7 @@ import {
   debVersionProblem,
 } from "../../record/deb_fields.ts";
 import { ByteReader } from "../byte_reader.ts";
-import { compressionOf, decompress, lowMemoryBound } from "../decompress.ts";
+import { compressionOf, decompress, lowMemoryBound } from "../../util/decompress.ts";
 import { decodeBudget, type MemoryBudget } from "../../util/memory_budget.ts";
 import { packageHasher } from "../hashing.ts";
 import { readArMagic, readArMembers } from "./ar.ts";

@@ -18,7 +18,7 @@ import {
   parseFileLists,
   parseParagraph,
 } from "../../record/deb822.ts";
-import { MultiHasher } from "../hashing.ts";
+import { MultiHasher } from "../../util/multi_hasher.ts";
 
 /** Options of readDsc. */
 export interface ReadDscOptions {

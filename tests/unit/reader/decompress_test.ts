@@ -3,7 +3,7 @@ import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import { MkrepoError } from "../../../src/errors.ts";
-import { compressionOf, decompress } from "../../../src/reader/decompress.ts";
+import { compressionOf, decompress } from "../../../src/util/decompress.ts";
 import { fixture } from "../../_helpers/fixtures.ts";
 import { requireTool } from "../../_helpers/reference_tools.ts";
 import { streamOf } from "./_make_deb.ts";

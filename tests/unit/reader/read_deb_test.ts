@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { MkrepoError } from "../../../src/errors.ts";
 import { readDeb } from "../../../src/reader/deb/read_deb.ts";
-import { decompress } from "../../../src/reader/decompress.ts";
+import { decompress } from "../../../src/util/decompress.ts";
 import { fixture, fixtureNames } from "../../_helpers/fixtures.ts";
 import {
   arArchive,

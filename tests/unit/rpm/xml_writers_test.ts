@@ -9,7 +9,7 @@ import {
   primaryPackage,
 } from "../../../src/index/rpm/primary_xml.ts";
 import { escapeXmlAttr, escapeXmlText, unescapeXml } from "../../../src/index/rpm/xml_text.ts";
-import { hashBytes } from "../../../src/reader/hashing.ts";
+import { hashBytes } from "../../../src/util/multi_hasher.ts";
 import { samplePackage } from "./sample_package.ts";
 
 Deno.test("escapeXmlText() and escapeXmlAttr() escape as libxml2 does for createrepo_c", () => {

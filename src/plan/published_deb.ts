@@ -6,24 +6,24 @@
  * package is then read once, and remembered from then on).
  * @module
  */
-import type { ObjectInfo, Storage } from "../../storage/storage.ts";
-import { readAll } from "../../storage/storage.ts";
-import type { DebPackage, DebSource } from "../../record/deb_package.ts";
-import { parseParagraph, readParagraphBatches } from "../../record/deb822.ts";
-import { compressionOf, decompress } from "../../reader/decompress.ts";
-import { MkrepoError } from "../../errors.ts";
-import { type ParsedRelease, parseRelease } from "./release_file.ts";
+import type { ObjectInfo, Storage } from "../storage/storage.ts";
+import { readAll } from "../storage/storage.ts";
+import type { DebPackage, DebSource } from "../record/deb_package.ts";
+import { parseParagraph, readParagraphBatches } from "../record/deb822.ts";
+import { compressionOf, decompress } from "../util/decompress.ts";
+import { MkrepoError } from "../errors.ts";
+import { type ParsedRelease, parseRelease } from "../index/deb/release_file.ts";
+import { debArchitectureProblem, debNameProblem, debVersionProblem } from "../record/deb_fields.ts";
+import { packageKeyProblem } from "./package_key.ts";
 import {
-  debArchitectureProblem,
-  debNameProblem,
-  debVersionProblem,
-} from "../../record/deb_fields.ts";
-import { packageKeyProblem } from "../../plan/package_key.ts";
-import { indexedPackage, packageFromParagraph, sourceFromParagraph } from "./paragraphs.ts";
+  indexedPackage,
+  packageFromParagraph,
+  sourceFromParagraph,
+} from "../index/deb/paragraphs.ts";
 
 /** A component name: archive-area segments (`main`, `non-free-firmware`, `updates/main`). */
 const COMPONENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*(\/[A-Za-z0-9][A-Za-z0-9._+-]*)*$/;
-import { FILE_TIME_FIELD } from "./packages_index.ts";
+import { FILE_TIME_FIELD } from "../index/deb/packages_index.ts";
 
 /** A dist as currently published. */
 export interface PublishedDist {

@@ -17,7 +17,7 @@
  */
 import { createGunzip, createZstdDecompress } from "node:zlib";
 import { MkrepoError } from "../errors.ts";
-import { concatBytes } from "../util/bytes.ts";
+import { concatBytes } from "./bytes.ts";
 
 /** Compression formats mkrepo reads. */
 export type Compression = "none" | "gzip" | "xz" | "zstd";

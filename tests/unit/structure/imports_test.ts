@@ -1,0 +1,119 @@
+/**
+ * The pipeline's arrows, read from the source files' import lines: `index/` never imports
+ * `reader/` or `storage/`; `reader/` never imports `storage/`; `record/` imports only ground
+ * (`util/`, `errors.ts`) and itself; ground imports no stage; and there is no import cycle in
+ * `src/` (dynamic `import()` counts, type-only imports do not: they vanish at run time).
+ */
+import assert from "node:assert/strict";
+import { dirname, join, normalize, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const SRC = fileURLToPath(new URL("../../../src/", import.meta.url));
+
+/** Every .ts file under src/, relative to it ("reader/deb/ar.ts"). */
+async function sources(dir = SRC): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    const path = join(dir, e.name);
+    if (e.isDirectory) out.push(...await sources(path));
+    else if (e.name.endsWith(".ts")) out.push(relative(SRC, path));
+  }
+  return out.sort();
+}
+
+/** The src/ files a module imports at run time (static and dynamic, not `import type`). */
+export function importsOf(file: string, text: string): string[] {
+  const specs: string[] = [];
+  const patterns = [
+    /^\s*import\s+(?!type\s)(?:[^'"]*?\sfrom\s+)?["']([^"']+)["']/gm,
+    /^\s*export\s+(?!type\s)[^'"]*?\sfrom\s+["']([^"']+)["']/gm,
+    /\bimport\(\s*["']([^"']+)["']\s*\)/g,
+  ];
+  for (const re of patterns) for (const m of text.matchAll(re)) specs.push(m[1]);
+  return specs
+    .filter((s) => s.startsWith("."))
+    .map((s) => normalize(join(dirname(file), s)))
+    .filter((p) => !p.startsWith(".."));
+}
+
+/** The top folder of a src/ path ("reader"), or "ground" for util/ and top-level files. */
+export function stage(path: string): string {
+  const top = path.includes("/") ? path.slice(0, path.indexOf("/")) : "ground";
+  return top === "util" ? "ground" : top;
+}
+
+/** Rules: a stage and the stages it must not import. */
+const FORBIDDEN: Record<string, string[]> = {
+  index: ["reader", "storage", "repo", "cli", "plan", "publish", "sign"],
+  reader: ["storage", "repo", "cli", "index", "publish", "sign"],
+  record: ["storage", "plan", "reader", "index", "sign", "publish", "repo", "cli"],
+  ground: ["storage", "plan", "reader", "record", "index", "sign", "publish", "repo", "cli"],
+};
+
+/** Violations of the stage rules in a module graph. */
+export function arrowViolations(graph: Map<string, string[]>): string[] {
+  const out: string[] = [];
+  for (const [file, deps] of graph) {
+    for (const dep of deps) {
+      if (FORBIDDEN[stage(file)]?.includes(stage(dep))) out.push(`${file} imports ${dep}`);
+    }
+  }
+  return out;
+}
+
+/** The cycles of a module graph, each as "a -> b -> a". */
+export function cycles(graph: Map<string, string[]>): string[] {
+  const found: string[] = [];
+  const state = new Map<string, "open" | "done">();
+  const path: string[] = [];
+  const visit = (node: string) => {
+    state.set(node, "open");
+    path.push(node);
+    for (const dep of graph.get(node) ?? []) {
+      if (state.get(dep) === "open") {
+        found.push([...path.slice(path.indexOf(dep)), dep].join(" -> "));
+      } else if (!state.has(dep)) visit(dep);
+    }
+    path.pop();
+    state.set(node, "done");
+  };
+  for (const node of [...graph.keys()].sort()) if (!state.has(node)) visit(node);
+  return found;
+}
+
+async function srcGraph(): Promise<Map<string, string[]>> {
+  const graph = new Map<string, string[]>();
+  for (const file of await sources()) {
+    graph.set(file, importsOf(file, await Deno.readTextFile(join(SRC, file))));
+  }
+  return graph;
+}
+
+Deno.test("src/: no import runs against the pipeline", async () => {
+  assert.deepEqual(arrowViolations(await srcGraph()), []);
+});
+
+Deno.test("src/: no import cycles", async () => {
+  assert.deepEqual(cycles(await srcGraph()), []);
+});
+
+Deno.test("the structure checks catch what they are for", () => {
+  const graph = new Map([
+    ["index/deb/x.ts", ["reader/hashing.ts", "record/checksums.ts", "util/bytes.ts"]],
+    ["reader/deb/y.ts", ["storage/storage.ts"]],
+    ["record/z.ts", ["util/bytes.ts", "index/compress.ts"]],
+    ["util/bytes.ts", []],
+    ["repo/a.ts", ["repo/b.ts"]],
+    ["repo/b.ts", ["repo/a.ts"]],
+  ]);
+  assert.deepEqual(arrowViolations(graph), [
+    "index/deb/x.ts imports reader/hashing.ts",
+    "reader/deb/y.ts imports storage/storage.ts",
+    "record/z.ts imports index/compress.ts",
+  ]);
+  assert.deepEqual(cycles(graph), ["repo/a.ts -> repo/b.ts -> repo/a.ts"]);
+  assert.deepEqual(
+    importsOf("repo/a.ts", 'import type { X } from "./t.ts";\nimport { y } from "../util/y.ts";'),
+    ["util/y.ts"],
+  );
+});
