@@ -125,6 +125,16 @@ export class FsStorage implements Storage {
     const start = range?.start ?? 0;
     if (start > 0) await file.seek(start, Deno.SeekMode.Start);
     let left = range?.end !== undefined ? Math.max(0, range.end - start) : Infinity;
+    // Buffers sized by what the file holds: a small package read by each of 32 readers at once
+    // takes a few KiB, not 32 MiB of full-size buffers (a little more than the size, so the
+    // read that meets the end of a file that grew meanwhile still gets its bytes).
+    let expected: number;
+    try {
+      expected = Math.max(0, (await file.stat()).size - start);
+    } catch (err) {
+      file.close();
+      throw this.#wrap(err, key, "read");
+    }
     let closed = false;
     const close = () => {
       if (!closed) {
@@ -141,7 +151,7 @@ export class FsStorage implements Storage {
           controller.close();
           return;
         }
-        const buf = takeBuffer(Math.min(CHUNK, left));
+        const buf = takeBuffer(Math.min(CHUNK, left, expected + 4096));
         let n: number | null;
         try {
           n = await file.read(buf);
@@ -157,6 +167,7 @@ export class FsStorage implements Storage {
           return;
         }
         left -= n;
+        expected = Math.max(0, expected - n);
         controller.enqueue(n === buf.length ? buf : buf.subarray(0, n));
       },
       cancel: close,
