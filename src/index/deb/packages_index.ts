@@ -9,7 +9,7 @@
 import type { DebPackage, DebSource } from "../../record/deb_package.ts";
 import type { Checksums, HashName } from "../../record/checksums.ts";
 import { MultiHasher } from "../../util/multi_hasher.ts";
-import { type Compression, compressionSuffix, encodeIndex } from "../compress.ts";
+import { type Compression, compressionSuffix, encodeIndex, xzUnavailable } from "../compress.ts";
 import type { IndexFile } from "../index_file.ts";
 import { packagesParagraph, sourcesParagraph } from "./paragraphs.ts";
 
@@ -101,7 +101,9 @@ async function encodeAll(
   // Only SHA256 and the size are compared; the other digests of equal content are the
   // published ones.
   const same = published?.(base);
-  const forms = FORMATS.map((f) => [f, published?.(base + compressionSuffix[f])] as const);
+  // Without the xz encoder (no --allow-ffi, a bundle), the forms written are plain and gzip.
+  const formats = await xzUnavailable() ? FORMATS.filter((f) => f !== "xz") : FORMATS;
+  const forms = formats.map((f) => [f, published?.(base + compressionSuffix[f])] as const);
   if (same && forms.every(([, c]) => c)) {
     const hasher = new MultiHasher(["sha256"]);
     const encoder = new TextEncoder();
