@@ -40,6 +40,7 @@ import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
 import { openStorage, parseLocation, type Storage } from "../mod.ts";
 import { readAll } from "../src/storage/storage.ts";
+import { exists, log, median, run, type RunOptions, sh, timedRun, tree } from "./bench_common.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const KIT = resolve(ROOT, "bench");
@@ -92,10 +93,6 @@ function positive(name: string, value: string): number {
 function fail(message: string): never {
   console.error(`bench: ${message}`);
   Deno.exit(2);
-}
-
-function log(message: string): void {
-  console.error(message);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -176,54 +173,6 @@ interface Stats {
   rss: number; // median peak RSS, MiB
 }
 
-interface RunOptions {
-  cwd?: string;
-  env?: Record<string, string>;
-}
-
-async function run(cmd: string[], options: RunOptions = {}): Promise<string> {
-  const out = await new Deno.Command(cmd[0], {
-    args: cmd.slice(1),
-    cwd: options.cwd,
-    env: options.env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  if (!out.success) {
-    const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-8).join("\n");
-    throw new Error(`${cmd.join(" ")} failed (exit ${out.code}):\n${err}`);
-  }
-  return text;
-}
-
-const sh = (script: string, options: RunOptions = {}) => run(["bash", "-c", script], options);
-
-/** One timed run under GNU time: wall (own clock), CPU and peak RSS of the command. */
-async function timedRun(
-  cmd: string[],
-  options: RunOptions,
-): Promise<{ wall: number; cpu: number; rss: number }> {
-  const file = await Deno.makeTempFile({ prefix: "mkrepo-bench-time-" });
-  try {
-    const start = performance.now();
-    await run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", file, ...cmd], options);
-    const wall = (performance.now() - start) / 1000;
-    const [, user, sys, rss] = (await Deno.readTextFile(file)).trim().split("\n").at(-1)!
-      .split(" ").map(Number);
-    return { wall, cpu: user + sys, rss: rss / 1024 };
-  } finally {
-    await Deno.remove(file).catch(() => {});
-  }
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 /** Warm-up runs, then `runs` timed runs, each after `setup` (untimed). */
 async function measure(
   label: string,
@@ -259,20 +208,6 @@ async function measure(
 
 const MKREPO_ROOT = resolve(opt.mkrepo ?? ROOT);
 const mkrepo = (...args: string[]) => [DENO, "run", "-A", join(MKREPO_ROOT, "mod.ts"), ...args];
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
-}
-
-/** A hard-linked copy of a corpus tree (the kit's `cp -al`). */
-async function tree(from: string, to: string, extra?: string): Promise<void> {
-  await Deno.remove(to, { recursive: true }).catch(() => {});
-  await run(["bash", "-c", 'cp -al "$1" "$2" 2>/dev/null || cp -a "$1" "$2"', "_", from, to]);
-  if (extra) {
-    const script = 'cp -alf "$1/." "$2/" 2>/dev/null || cp -af "$1/." "$2/"';
-    await run(["bash", "-c", script, "_", extra, to]);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Corpus

@@ -18,6 +18,7 @@
  * @module
  */
 import { join } from "node:path";
+import { exists, log, median, run, sh, timedRun, tree } from "./bench_common.ts";
 
 /** What bench.ts passes. */
 export interface ScaleOptions {
@@ -68,54 +69,13 @@ interface Row {
 
 const RSS_TARGET_MIB = 128;
 
-function log(message: string): void {
-  console.error(message);
-}
-
-async function run(cmd: string[], cwd?: string): Promise<string> {
-  const out = await new Deno.Command(cmd[0], {
-    args: cmd.slice(1),
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-8).join("\n");
-    throw new Error(`${cmd.join(" ")} failed (exit ${out.code}):\n${err}`);
-  }
-  return new TextDecoder().decode(out.stdout);
-}
-
-const sh = (script: string, cwd?: string) => run(["bash", "-c", script], cwd);
-
-async function timed(side: Side): Promise<Sample> {
-  const file = await Deno.makeTempFile({ prefix: "mkrepo-bench-time-" });
-  try {
-    const start = performance.now();
-    await run(["/usr/bin/time", "-f", "%U %S %M", "-o", file, ...side.cmd], side.cwd);
-    const wall = (performance.now() - start) / 1000;
-    const [user, sys, rss] = (await Deno.readTextFile(file)).trim().split("\n").at(-1)!
-      .split(" ").map(Number);
-    return { wall, cpu: user + sys, rss: rss / 1024 };
-  } finally {
-    await Deno.remove(file).catch(() => {});
-  }
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 /** Runs the sides alternately: warm-up rounds, then `runs` timed rounds. */
 async function alternate(sides: Side[], runs: number, warmup: number): Promise<SideStats[]> {
   const samples: Sample[][] = sides.map(() => []);
   for (let i = -warmup; i < runs; i++) {
     for (const [j, side] of sides.entries()) {
       await side.setup?.();
-      const s = await timed(side);
+      const s = await timedRun(side.cmd, { cwd: side.cwd });
       if (i >= 0) samples[j].push(s);
     }
   }
@@ -138,16 +98,6 @@ async function alternate(sides: Side[], runs: number, warmup: number): Promise<S
 /** Median of the per-run ratios a/b. */
 function pairRatio(a: SideStats, b: SideStats): number {
   return median(a.walls.map((w, i) => w / b.walls[i]));
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
-}
-
-/** A hard-linked copy of a tree. */
-async function tree(from: string, to: string): Promise<void> {
-  await Deno.remove(to, { recursive: true }).catch(() => {});
-  await run(["bash", "-c", 'cp -al "$1" "$2" 2>/dev/null || cp -a "$1" "$2"', "_", from, to]);
 }
 
 async function copy(from: string, to: string): Promise<void> {
@@ -256,7 +206,7 @@ export async function scaleBench(o: ScaleOptions): Promise<string> {
       // State of "all but one": the reference's cache database and mkrepo's dists.
       await Deno.remove(join(ref, "dists"), { recursive: true }).catch(() => {});
       await Deno.remove(join(mk, "dists"), { recursive: true }).catch(() => {});
-      await sh(aptPipeline("../cache.db"), ref);
+      await sh(aptPipeline("../cache.db"), { cwd: ref });
       await run(["cp", "-a", join(work, "cache.db"), join(work, "cache.saved")]);
       await run(o.mkrepo("--quiet", mk));
       await copy(join(mk, "dists"), join(work, "deb-mk-dists.saved"));
@@ -292,7 +242,7 @@ export async function scaleBench(o: ScaleOptions): Promise<string> {
       }
       if (want(debNames[2])) {
         log(`  ${debNames[2]}`);
-        await sh(aptPipeline("../cache.db"), ref);
+        await sh(aptPipeline("../cache.db"), { cwd: ref });
         await run(o.mkrepo("--quiet", mk));
         const stats = await alternate(
           [
