@@ -33,19 +33,26 @@ export async function runCli(args: string[], options: RunCliOptions = {}): Promi
     else env[k] = v;
   }
   env.NO_COLOR = env.NO_COLOR ?? "1";
-  return await spawnText(
+  const [cmd, ...argv] = cliCommand(args);
+  return await spawnText(cmd, argv, {
+    cwd: options.cwd ?? PROJECT_ROOT,
+    env,
+    stdin: options.stdin,
+  });
+}
+
+/** The command line that runs mkrepo from source with `args` (program first). */
+export function cliCommand(args: string[]): string[] {
+  return [
     Deno.execPath(),
-    [
-      "run",
-      "-A",
-      "--quiet",
-      "--config",
-      PROJECT_ROOT + "deno.json",
-      PROJECT_ROOT + "mod.ts",
-      ...args,
-    ],
-    { cwd: options.cwd ?? PROJECT_ROOT, env, stdin: options.stdin },
-  );
+    "run",
+    "-A",
+    "--quiet",
+    "--config",
+    PROJECT_ROOT + "deno.json",
+    PROJECT_ROOT + "mod.ts",
+    ...args,
+  ];
 }
 
 /** A repository location as the CLI takes it (see repo_backend.ts). */

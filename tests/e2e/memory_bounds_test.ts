@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { constants, gzipSync, zstdCompressSync } from "node:zlib";
 import { fixture } from "../_helpers/fixtures.ts";
 import { withBackend } from "../_helpers/repo_backend.ts";
-import { PROJECT_ROOT } from "../_helpers/run_cli.ts";
+import { cliCommand } from "../_helpers/run_cli.ts";
 import { spawnText } from "../_helpers/spawn.ts";
 import { verifyRepository } from "../../src/repo/verify.ts";
 import { arArchive, concat, tarArchive, tarHeader } from "../unit/reader/_make_deb.ts";
@@ -22,18 +22,9 @@ const MAX_RSS = 256 * 1024 * 1024;
 
 /** Runs `mkrepo --json ARGS` under GNU time; its exit code, JSON summary and peak RSS. */
 async function measured(args: string[]) {
-  const r = await spawnText("/usr/bin/time", [
-    "-v",
-    Deno.execPath(),
-    "run",
-    "-A",
-    "--quiet",
-    "--config",
-    PROJECT_ROOT + "deno.json",
-    PROJECT_ROOT + "mod.ts",
-    "--json",
-    ...args,
-  ], { env: { ...Deno.env.toObject(), NO_COLOR: "1" } });
+  const r = await spawnText("/usr/bin/time", ["-v", ...cliCommand(["--json", ...args])], {
+    env: { ...Deno.env.toObject(), NO_COLOR: "1" },
+  });
   const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   assert.ok(kb, `no RSS figure from /usr/bin/time: ${r.stderr}`);
   let summary;
