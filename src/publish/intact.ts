@@ -6,10 +6,10 @@
  * signature verifies the bytes it signs with the run's key.
  * @module
  */
-import { createHash } from "node:crypto";
 import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import { readAll } from "../storage/storage.ts";
 import type { Checksums } from "../record/checksums.ts";
+import { MultiHasher } from "../util/multi_hasher.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { ParsedRelease } from "../index/deb/release_file.ts";
 
@@ -26,11 +26,13 @@ export async function holdsContent(
   if (!info || info.size !== expected.size) return false;
   const md5 = expected.md5?.toLowerCase();
   if (md5 && info.etag.replace(/"/g, "").toLowerCase() === md5) return true;
-  const [algorithm, want] = md5 ? ["md5", md5] : ["sha256", expected.sha256?.toLowerCase()];
+  const [algorithm, want] = md5
+    ? ["md5" as const, md5]
+    : ["sha256" as const, expected.sha256?.toLowerCase()];
   if (!want) return false;
-  const hash = createHash(algorithm);
-  for await (const chunk of await storage.read(info.key)) hash.update(chunk);
-  return hash.digest("hex") === want;
+  const hasher = new MultiHasher([algorithm]);
+  for await (const chunk of await storage.read(info.key)) hasher.update(chunk);
+  return hasher.digest()[algorithm] === want;
 }
 
 /** Why a set of entry points is not whole, or undefined when it is. */
