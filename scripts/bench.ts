@@ -40,6 +40,7 @@ import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
 import { openStorage, parseLocation, type Storage } from "../mod.ts";
 import { readAll } from "../src/storage/storage.ts";
+import { V8_FLAGS } from "./compile_plan.ts";
 import { exists, log, median, run, type RunOptions, sh, timedRun, tree } from "./bench_common.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -207,7 +208,14 @@ async function measure(
 }
 
 const MKREPO_ROOT = resolve(opt.mkrepo ?? ROOT);
-const mkrepo = (...args: string[]) => [DENO, "run", "-A", join(MKREPO_ROOT, "mod.ts"), ...args];
+const mkrepo = (...args: string[]) => [
+  DENO,
+  "run",
+  "-A",
+  V8_FLAGS,
+  join(MKREPO_ROOT, "mod.ts"),
+  ...args,
+];
 
 // ---------------------------------------------------------------------------------------------
 // Corpus
@@ -609,7 +617,7 @@ function report(kitHeader: string[], kitNotes: string[], floors: Map<string, Sta
   );
   const from = MKREPO_ROOT === resolve(ROOT) ? "" : ` from ${MKREPO_ROOT}`;
   lines.push(
-    `- mkrepo: \`deno run -A mod.ts\`${from} (Deno ${Deno.version.deno}), ` +
+    `- mkrepo: \`deno run -A ${V8_FLAGS} mod.ts\`${from} (Deno ${Deno.version.deno}), ` +
       `${navigator.hardwareConcurrency} cores`,
   );
   for (const h of kitHeader) lines.push(h);

@@ -17,7 +17,7 @@
  */
 import { Buffer } from "node:buffer";
 import { commandRunner, smoke } from "./smoke.ts";
-import { compileArgs, PERMISSIONS, ROOT } from "./compile_plan.ts";
+import { compileArgs, PERMISSIONS, ROOT, V8_FLAGS } from "./compile_plan.ts";
 
 /** The @napi-rs/lzma prebuilt package each target needs (the native xz encoder). */
 const XZ_PREBUILT: Record<string, string> = {
@@ -77,11 +77,13 @@ async function dryCompile(
           problems.push(`the worker module ${p} is not embedded`);
         }
       }
+      const flag = V8_FLAGS.replace("--v8-flags=", "");
+      if (binary.indexOf(flag) < 0) problems.push(`the V8 flag ${flag} is not embedded`);
     }
     return {
       problems,
       reached: out.success
-        ? "binary written, worker source found in it"
+        ? "binary written, worker source and V8 flags found in it"
         : "stopped at writing the Mach-O/PE binary over the stand-in, after embedding",
     };
   } finally {

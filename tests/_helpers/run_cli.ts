@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { type RunResult, spawnText } from "./spawn.ts";
+import { V8_FLAGS } from "../../scripts/compile_plan.ts";
 
 /** Project root (the folder holding deno.json and mod.ts). */
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -47,6 +48,7 @@ export function cliCommand(args: string[]): string[] {
     Deno.execPath(),
     "run",
     "-A",
+    V8_FLAGS,
     "--quiet",
     "--config",
     PROJECT_ROOT + "deno.json",

@@ -7,7 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { findWorkerModules, PERMISSIONS } from "../../scripts/compile_plan.ts";
+import {
+  compileArgs,
+  findWorkerModules,
+  PERMISSIONS,
+  ROOT,
+  V8_FLAGS,
+} from "../../scripts/compile_plan.ts";
+import { cliCommand } from "../_helpers/run_cli.ts";
 import { documentedPermissions } from "../../scripts/compile_check.ts";
 
 /** Writes a throwaway project (deno.json, mod.ts importing src/a.ts, and `files`). */
@@ -91,4 +98,20 @@ Deno.test("compile: an import that does not resolve fails", async () => {
 
 Deno.test("compile: the baked-in permissions are the README's narrow set", async () => {
   assert.deepEqual([...PERMISSIONS].sort(), (await documentedPermissions()).sort());
+});
+
+Deno.test("every way mkrepo is started runs with the same V8 flags", async () => {
+  const flag = V8_FLAGS;
+  assert.ok(compileArgs("x86_64-unknown-linux-gnu", []).includes(flag), "deno compile");
+  assert.ok(cliCommand(["--version"]).includes(flag), "the tests' command line");
+  const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
+  for (const task of ["mkrepo", "sample"]) {
+    assert.ok(tasks[task].command.includes(` ${flag} `), `deno task ${task}`);
+  }
+  const guide = await Deno.readTextFile(`${ROOT}docs/guide.md`);
+  const lines = guide.split("\n").filter((l) => /deno(@2)? run .*jsr:@mkrepo\/mkrepo/.test(l));
+  assert.ok(lines.length >= 3, "the guide's install table");
+  for (const line of lines.filter((l) => l.startsWith("|"))) {
+    assert.ok(line.includes(flag), `guide: ${line}`);
+  }
 });
