@@ -9,7 +9,9 @@
  *    then the unit's indexes at their usual names; then its other entry points (Release,
  *    Release.gpg; repomd.xml.asc); then a check that the first entry point is still ours;
  * 4. removal of files that neither the new nor the previous generation names, and of
- *    unreferenced files whose grace period is over (unreferenced.ts decides which).
+ *    unreferenced files whose grace period is over (unreferenced.ts decides which); then of
+ *    package files whose grace period is over, only while every entry point is still the one
+ *    this run published or planned from (else another run's index may name them).
  *
  * A conditional write refused after a lost answer is settled by reading back what is there:
  * our own bytes mean our write went through. If a write fails before the last unit is done,
@@ -27,6 +29,7 @@
  */
 import { readAll, type Storage, type WriteOptions } from "../storage/storage.ts";
 import { MkrepoError } from "../errors.ts";
+import { removePackageFiles } from "./remove_packages.ts";
 
 /** How to put a file back if the publication fails part way. */
 export type Restore =
@@ -89,6 +92,19 @@ export interface PublishPlan {
    * publishes an index naming the same content writes it again first.
    */
   expired?: { keys: string[]; writtenBefore: number };
+  /**
+   * Package files whose grace period is over, removed last: each only if it still has the
+   * modification time recorded when it left the index (else it was uploaded again), and only
+   * while the entry points of units this run does not publish still have the etags the run
+   * planned from (those it publishes are checked against its own writes).
+   */
+  expiredPackages?: { files: { key: string; mtime: number }[]; entries: EntryEtag[] };
+}
+
+/** An entry point and the etag it had when the run listed (undefined: absent). */
+export interface EntryEtag {
+  key: string;
+  etag?: string;
 }
 
 /** An empty plan. */
@@ -99,7 +115,8 @@ export function emptyPlan(): PublishPlan {
 /** True when the plan writes or removes nothing. */
 export function isEmptyPlan(plan: PublishPlan): boolean {
   return plan.content.length === 0 && plan.shared.length === 0 && plan.units.length === 0 &&
-    plan.remove.length === 0 && (plan.expired?.keys.length ?? 0) === 0;
+    plan.remove.length === 0 && (plan.expired?.keys.length ?? 0) === 0 &&
+    (plan.expiredPackages?.files.length ?? 0) === 0;
 }
 
 /** Options of publish(). */
@@ -405,6 +422,10 @@ export async function publish(
       if (!options.onCleanupError) throw err;
       options.onCleanupError(key, err);
     }
+  }
+  if (plan.expiredPackages && plan.expiredPackages.files.length > 0) {
+    const published = states.map((s) => ({ key: s.unit.entry.key, etag: s.etag }));
+    await removePackageFiles(storage, plan.expiredPackages, published, track);
   }
   return { written, removed };
 }
