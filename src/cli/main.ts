@@ -172,6 +172,14 @@ async function runVerify(opts: CliOptions): Promise<number> {
         console.error(`${r.path}: ${plural(r.problems.length, "problem")}, ${what}`);
         for (const p of r.problems) console.error(`  - ${p}`);
       }
+      if (r.unreferenced.length > 0) {
+        console.error(
+          `${r.path}: ${
+            plural(r.unreferenced.length, "unreferenced file")
+          } (named by no index, not pending deletion; a run indexes packages among them and schedules files under dists/ and repodata/ for deletion):`,
+        );
+        for (const key of r.unreferenced) console.error(`  - ${key}`);
+      }
     }
   }
   return ok ? 0 : 1;
