@@ -48,6 +48,11 @@ export interface OutputFile {
   cacheControl: string;
   /** How to undo this write; omitted for content-addressed files (left for cleanup). */
   restore?: Restore;
+  /**
+   * Write only if the key still has this etag (undefined: does not exist), as listed by the
+   * run; otherwise another run changed it since, and the run starts over (a "conflict").
+   */
+  ifUnchanged?: { etag?: string };
 }
 
 /** Condition on a unit's first entry point: what the run planned from. */
@@ -183,7 +188,7 @@ async function writeGroup(
         // Counted as done before the answer: a write whose answer is lost (a dropped
         // connection) may have happened, and putting back what was there is harmless if not.
         done.push(f);
-        await storage.write(f.key, f.data, writeOptions(f, options));
+        await writeFile(storage, f, options);
       }
     }
   };
@@ -192,6 +197,23 @@ async function writeGroup(
   );
   const failed = results.find((r) => r.status === "rejected");
   if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+/** Writes one file, conditionally when it says so (a refusal not settled by our bytes: conflict). */
+async function writeFile(storage: Storage, f: OutputFile, options: PublishOptions): Promise<void> {
+  const write = writeOptions(f, options);
+  if (f.ifUnchanged) {
+    if (f.ifUnchanged.etag === undefined) write.ifNoneMatch = "*";
+    else write.ifMatch = f.ifUnchanged.etag;
+  }
+  try {
+    await storage.write(f.key, f.data, write);
+  } catch (err) {
+    if (!f.ifUnchanged || !(err instanceof MkrepoError && err.code === "conflict")) throw err;
+    if (await ownEtag(storage, f.key, f.data) === undefined) {
+      throw lostRace(storage, f.key, "another run changed it since this run listed");
+    }
+  }
 }
 
 /** The etag of `key` if it holds exactly `data` now, else undefined. */

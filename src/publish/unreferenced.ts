@@ -40,6 +40,8 @@ export interface CleanupRecord {
   packages: PendingPackages;
   /** The record's text as published (undefined: no record). */
   text?: string;
+  /** Its etag when the run listed (the record is replaced only if it still has it). */
+  etag?: string;
 }
 
 /** An empty record (a repository without mkrepo-cleanup.json). */
@@ -178,6 +180,9 @@ export function decideCleanup(
     restore: recorded.text !== undefined
       ? { kind: "bytes", data: recorded.text }
       : { kind: "remove" },
+    // Pending package files must not be lost to a racing run's older record: a record changed
+    // since this run listed makes the run start over from it.
+    ifUnchanged: { etag: recorded.etag },
   };
   return decision;
 }

@@ -134,5 +134,8 @@ export async function readCleanupRecord(
 ): Promise<CleanupRecord> {
   if (!byKey.has(CLEANUP_KEY)) return emptyCleanupRecord();
   const text = new TextDecoder().decode(await readAll(storage, CLEANUP_KEY));
-  return parseCleanupRecord(text, storage.describe(CLEANUP_KEY));
+  return {
+    ...parseCleanupRecord(text, storage.describe(CLEANUP_KEY)),
+    etag: byKey.get(CLEANUP_KEY)!.etag,
+  };
 }

@@ -10,10 +10,21 @@ import { indexedKeys, type RepoBackend, withBackend } from "../_helpers/repo_bac
 import { runCli } from "../_helpers/run_cli.ts";
 import { makeDeb } from "../unit/reader/_make_deb.ts";
 import { verifyRepository } from "../../src/repo/verify.ts";
+import { hooked } from "../_helpers/hooked_storage.ts";
+import { type UpdateOptions, updateRepository } from "../../src/repo/update.ts";
+import { silentEvents } from "../../src/repo/run_types.ts";
+import { createFsStorage } from "../../src/storage/fs_storage.ts";
+import { readAll, type Storage } from "../../src/storage/storage.ts";
+import { removePattern } from "../../src/plan/remove_patterns.ts";
+import { CLEANUP_KEY } from "../../src/publish/unreferenced.ts";
 
 const ROUNDS = 10;
 
-async function putDeb(repo: RepoBackend, name: string, version: string): Promise<string> {
+async function putDeb(
+  repo: Pick<RepoBackend, "storage">,
+  name: string,
+  version: string,
+): Promise<string> {
   const key = `pool/main/${name[0]}/${name}_${version}_amd64.deb`;
   const control = `Package: ${name}\nVersion: ${version}\nArchitecture: amd64\n` +
     `Maintainer: A <a@example.org>\nDescription: ${name}\n version ${version}\n`;
@@ -70,4 +81,35 @@ Deno.test(`retention racing an upload, ${ROUNDS} rounds on S3: the added package
     const left = (await repo.keys("pool/")).filter((k) => k.includes("/hello_"));
     assert.deepEqual(left, hello.slice(-2).sort());
   });
+});
+
+/**
+ * A run that listed before `mkrepo remove` published must not put the removed package back:
+ * its cleanup record (without the pending file) would replace the removal's, so the record is
+ * written only if it is still the one the run listed, and the run starts over otherwise.
+ */
+Deno.test("a run that listed before a removal published does not bring the removed package back", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mkrepo-remove-race-" });
+  try {
+    const storage = createFsStorage(dir);
+    const repo = { storage };
+    const update = (s: Storage, options: Partial<UpdateOptions> = {}) =>
+      updateRepository(s, { path: dir, events: silentEvents, ...options });
+    const bad = await putDeb(repo, "hello", "1");
+    await putDeb(repo, "hello", "2");
+    await update(storage);
+    const added = await putDeb(repo, "extra", "1");
+    const runA = hooked(storage, (op) => op === "listed", async () => {
+      await update(storage, { remove: [removePattern(bad)] }); // run B, from listing to cleanup
+    });
+    await update(runA);
+    assert.ok(runA.fired, "the removal ran");
+    const indexed = await indexedKeys(storage, "deb");
+    assert.ok(indexed.includes(added), "run A's package is indexed");
+    assert.ok(!indexed.includes(bad), "the removed package stays out");
+    const record = JSON.parse(new TextDecoder().decode(await readAll(storage, CLEANUP_KEY)));
+    assert.equal(record.packages[bad].reason, "removed");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
