@@ -97,9 +97,8 @@ export function recordDrops(
     }
     summary.droppedKeys.push(key);
     events.info(
-      `${summary.dryRun ? "Would drop" : "Dropping"}: ${key} (${
-        reason === "removed" ? "removed" : "retention"
-      }; deleted after the grace period)`,
+      `${summary.dryRun ? "Would drop" : "Dropping"}: ${key} (${reason}; ` +
+        "deleted after the grace period)",
     );
   }
   summary.addedKeys = summary.addedKeys.filter((k) => !drops.has(k));
