@@ -24,6 +24,12 @@ export interface CliOptions {
   concurrency?: number;
   /** --grace, in seconds. */
   graceSeconds?: number;
+  /** --keep N (0: off); undefined when not given. */
+  keep?: number;
+  /** --keep-days D (0: off); undefined when not given. */
+  keepDays?: number;
+  /** `mkrepo remove PATH PATTERN...`: the patterns. */
+  patterns: string[];
   force: boolean;
   sign: boolean;
   /** --no-sign: publish unsigned on purpose. */
@@ -93,10 +99,15 @@ export function parseCli(argv: readonly string[]): CliOptions {
   let positionals = parsed.positionals;
   let command: Command = "update";
   if (
-    positionals[0] === "verify" || positionals[0] === "keygen" || positionals[0] === "settings"
+    positionals[0] === "verify" || positionals[0] === "keygen" || positionals[0] === "settings" ||
+    positionals[0] === "remove"
   ) {
     command = positionals[0];
     positionals = positionals.slice(1);
+  }
+  let patterns: string[] = [];
+  if (command === "remove") {
+    [positionals, patterns] = [positionals.slice(0, 1), positionals.slice(1)];
   }
   for (const [name, spec] of Object.entries(OPTIONS) as [string, OptionSpec][]) {
     if (spec.commands && v[name] !== undefined && !spec.commands.includes(command)) {
@@ -112,6 +123,17 @@ export function parseCli(argv: readonly string[]): CliOptions {
       throw usage(`--grace takes a time such as 90s, 30m, 1h or 2d, not "${graceText}"`);
     }
   }
+  const count = (name: string) => {
+    const text = str(name);
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) {
+      throw usage(`--${name} takes a whole number (0 turns it off), not "${text}"`);
+    }
+    return n;
+  };
+  const keep = count("keep");
+  const keepDays = count("keep-days");
   let concurrency: number | undefined;
   if (str("concurrency") !== undefined) {
     concurrency = Number(str("concurrency"));
@@ -160,6 +182,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
     verbose: bool("verbose"),
     concurrency,
     graceSeconds,
+    keep,
+    keepDays,
+    patterns,
     force: bool("force"),
     sign: bool("sign") || str("sign-key-file") !== undefined,
     noSign: bool("no-sign"),
@@ -193,14 +218,18 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (options.help || options.version) return options;
   if (command !== "keygen" && options.paths.length === 0) {
     throw usage(
-      command === "verify" || command === "settings"
+      command === "verify" || command === "settings" || command === "remove"
         ? `${command} needs a PATH`
         : "missing PATH (a folder or s3://bucket/prefix)",
-      command === "verify"
-        ? `usage: ${USAGE.verify}`
-        : command === "settings"
-        ? `usage: ${USAGE.settings}`
+      command === "verify" || command === "settings" || command === "remove"
+        ? `usage: ${USAGE[command]}`
         : `usage: ${USAGE.update}; see mkrepo --help`,
+    );
+  }
+  if (command === "remove" && patterns.length === 0) {
+    throw usage(
+      "remove needs at least one PATTERN (a package name, file name or key; globs allowed)",
+      `usage: ${USAGE.remove}`,
     );
   }
   if (command === "keygen" && options.paths.length > 0) {

@@ -29,6 +29,7 @@ function optionLines(group: OptionSpec["group"]): string[] {
 /** One usage line per command, shown by `--help` and in usage errors' hints. */
 export const USAGE = {
   update: "mkrepo [options] PATH [PATH...]",
+  remove: "mkrepo remove [--dry-run] [options] PATH PATTERN...",
   verify: "mkrepo verify [--deep] [--key FILE] [--json] [--concurrency N] PATH",
   settings: "mkrepo settings [--json] PATH",
   keygen: "mkrepo keygen --name NAME --email EMAIL [--type ed25519|rsa4096] [--out PREFIX]",
@@ -41,6 +42,9 @@ export function helpText(): string {
 
 Usage:
   ${USAGE.update}     update the repository at each PATH
+  ${USAGE.remove}
+                                      take packages out of the index; their files are
+                                      deleted after the grace (see below)
   ${USAGE.verify}
                                       check a published repository end to end
   ${USAGE.settings}       print the settings the repository records (mkrepo.json)
@@ -54,6 +58,18 @@ read; removed ones leave the indexes. Options that shape the result (signing key
 architectures, components, Release fields, digests, compression, --public-key) are recorded in
 PATH/mkrepo.json and reused by later runs; a signed repository is never unsigned by a run that
 lacks the key (use --no-sign to do it on purpose).
+
+Lifecycle: --keep N keeps the N newest versions of each package (per dist, component, name
+and architecture for Debian, source packages by name; per name and architecture for RPM; in
+dpkg's or rpm's version order), --keep-days D also drops versions first seen (uploaded) more
+than D days ago but never a package's newest. Both are recorded and apply to every later run;
+0 turns one off. "mkrepo remove PATH PATTERN..." takes the packages a PATTERN matches out of
+the index: a PATTERN is a package name (hello), a file name (hello_2.10-3_amd64.deb) or a
+key (pool/main/h/hello/hello_2.10-3_amd64.deb), with shell globs (* ? [..]; quote them).
+Either way the files stay for the grace period (--grace, default 1h, recorded), so clients
+holding the previous index can still download them, and are deleted by the first run after
+it; until then they are listed as pending in PATH/mkrepo-cleanup.json. Upload a file again
+to bring it back. --dry-run lists what would leave the index and what would be deleted.
 
 ${sections.join("\n\n")}
 
@@ -77,6 +93,8 @@ Examples:
                                                   Cloudflare R2 (use a bucket policy, not --s3-public-read)
   mkrepo keygen --name "Repo" --email repo@example.com --out signing
   MKREPO_SIGNING_KEY="$(cat signing.key)" mkrepo --sign --public-key key.asc ./repo
+  mkrepo --keep 3 --keep-days 90 s3://my-bucket/apt   keep 3 versions, none older than 90 days
+  mkrepo remove --dry-run ./repo 'hello_2.10-3_*'  what removing one release would do
   mkrepo verify --deep --key signing.asc ./repo
 
 Exit codes: 0 done, 1 failed (the published repository is left as it was), 2 usage error,

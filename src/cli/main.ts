@@ -19,6 +19,7 @@ import { type VerifyReport, verifyRepository } from "../repo/verify.ts";
 import type { RepoSummary } from "../repo/run_types.ts";
 import { createSigner, type Signer } from "../sign/signer.ts";
 import { runKeygen } from "./keygen_command.ts";
+import { removePattern } from "../plan/remove_patterns.ts";
 import { defaultGpgKey } from "../sign/gpg_signer.ts";
 
 function print(text: string): void {
@@ -105,6 +106,9 @@ async function runUpdate(
           signingHints: SIGNING_HINTS,
           publicKeyName: opts.publicKey,
           graceSeconds: opts.graceSeconds,
+          keep: opts.keep,
+          keepDays: opts.keepDays,
+          remove: opts.command === "remove" ? opts.patterns.map(removePattern) : undefined,
           publicRead: opts.s3.publicRead ? true : opts.s3.noPublicRead ? false : undefined,
           date: config.date,
           deb: {
@@ -167,6 +171,14 @@ async function runVerify(opts: CliOptions): Promise<number> {
       else {
         console.error(`${r.path}: ${plural(r.problems.length, "problem")}, ${what}`);
         for (const p of r.problems) console.error(`  - ${p}`);
+      }
+      if (r.unreferenced.length > 0) {
+        console.error(
+          `${r.path}: ${
+            plural(r.unreferenced.length, "unreferenced file")
+          } (named by no index, not pending deletion; a run indexes packages among them and schedules files under dists/ and repodata/ for deletion):`,
+        );
+        for (const key of r.unreferenced) console.error(`  - ${key}`);
       }
     }
   }
@@ -235,7 +247,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     failure = err;
   }
   reporter.finish();
-  if (opts.json && opts.command === "update") {
+  const updating = opts.command === "update" || opts.command === "remove";
+  if (opts.json && updating) {
     print(JSON.stringify(
       {
         ok: failure === undefined,
@@ -254,14 +267,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error(formatError(failure, { verbose: opts.verbose }));
     return exitCode(failure);
   }
-  if (!opts.json && opts.command === "update") {
+  if (!opts.json && updating) {
     for (const s of summaries) {
       if (s.upToDate) continue;
       reporter.info(
         `${s.path}: ${s.kind} repository, ${
           plural(s.packages, "package")
         } (${s.added} added, ${s.changed} changed, ` +
-          `${s.removed} removed${
+          `${s.removed} removed${s.dropped ? `, ${s.dropped} dropped` : ""}${
             s.malformed.length ? `, ${s.malformed.length} malformed skipped` : ""
           }), ` +
           `${s.dryRun ? "would write" : "wrote"} ${plural(s.written.length, "file")}`,

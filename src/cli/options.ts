@@ -18,7 +18,7 @@ export interface OptionSpec {
 }
 
 /** Subcommands. */
-export type Command = "update" | "verify" | "keygen" | "settings";
+export type Command = "update" | "remove" | "verify" | "keygen" | "settings";
 
 /** The option table; `--help` and the parser both come from it. */
 export const OPTIONS = {
@@ -59,6 +59,23 @@ export const OPTIONS = {
     help: "keep files no index names for this long before deleting them, e.g. 30m, 1h, 2d, 0 " +
       "(recorded; default 1h)",
     group: "general",
+    commands: ["update", "remove"],
+  },
+  keep: {
+    type: "string",
+    arg: "N",
+    help: "keep the N newest versions of each package; older ones leave the index and their " +
+      "files are deleted after the grace (recorded; 0: keep all, the default)",
+    group: "general",
+    commands: ["update", "remove"],
+  },
+  "keep-days": {
+    type: "string",
+    arg: "D",
+    help: "also drop versions first seen more than D days ago, never a package's newest " +
+      "(recorded; 0: no limit, the default)",
+    group: "general",
+    commands: ["update", "remove"],
   },
   sign: {
     type: "boolean",

@@ -9,7 +9,8 @@ import { s3Settings } from "./s3_options.ts";
 import { VERSION } from "../version.ts";
 import { parseLocation } from "../storage/location.ts";
 import { openStorage } from "../storage/open_storage.ts";
-import { describeSettings, readSettings } from "../repo/settings.ts";
+import { readSettings } from "../repo/settings.ts";
+import { describeSettings } from "../repo/settings_text.ts";
 
 /** `mkrepo settings [--json] PATH...`: the text to print. */
 export async function runSettings(opts: CliOptions): Promise<string> {

@@ -9,7 +9,9 @@
  *    then the unit's indexes at their usual names; then its other entry points (Release,
  *    Release.gpg; repomd.xml.asc); then a check that the first entry point is still ours;
  * 4. removal of files that neither the new nor the previous generation names, and of
- *    unreferenced files whose grace period is over (unreferenced.ts decides which).
+ *    unreferenced files whose grace period is over (unreferenced.ts decides which); then of
+ *    package files whose grace period is over, only while every entry point is still the one
+ *    this run published or planned from (else another run's index may name them).
  *
  * A conditional write refused after a lost answer is settled by reading back what is there:
  * our own bytes mean our write went through. If a write fails before the last unit is done,
@@ -27,6 +29,7 @@
  */
 import { readAll, type Storage, type WriteOptions } from "../storage/storage.ts";
 import { MkrepoError } from "../errors.ts";
+import { removePackageFiles } from "./remove_packages.ts";
 
 /** How to put a file back if the publication fails part way. */
 export type Restore =
@@ -45,6 +48,11 @@ export interface OutputFile {
   cacheControl: string;
   /** How to undo this write; omitted for content-addressed files (left for cleanup). */
   restore?: Restore;
+  /**
+   * Write only if the key still has this etag (undefined: does not exist), as listed by the
+   * run; otherwise another run changed it since, and the run starts over (a "conflict").
+   */
+  ifUnchanged?: { etag?: string };
 }
 
 /** Condition on a unit's first entry point: what the run planned from. */
@@ -89,6 +97,19 @@ export interface PublishPlan {
    * publishes an index naming the same content writes it again first.
    */
   expired?: { keys: string[]; writtenBefore: number };
+  /**
+   * Package files whose grace period is over, removed last: each only if it still has the
+   * modification time recorded when it left the index (else it was uploaded again), and only
+   * while the entry points of units this run does not publish still have the etags the run
+   * planned from (those it publishes are checked against its own writes).
+   */
+  expiredPackages?: { files: { key: string; mtime: number }[]; entries: EntryEtag[] };
+}
+
+/** An entry point and the etag it had when the run listed (undefined: absent). */
+export interface EntryEtag {
+  key: string;
+  etag?: string;
 }
 
 /** An empty plan. */
@@ -99,7 +120,8 @@ export function emptyPlan(): PublishPlan {
 /** True when the plan writes or removes nothing. */
 export function isEmptyPlan(plan: PublishPlan): boolean {
   return plan.content.length === 0 && plan.shared.length === 0 && plan.units.length === 0 &&
-    plan.remove.length === 0 && (plan.expired?.keys.length ?? 0) === 0;
+    plan.remove.length === 0 && (plan.expired?.keys.length ?? 0) === 0 &&
+    (plan.expiredPackages?.files.length ?? 0) === 0;
 }
 
 /** Options of publish(). */
@@ -166,7 +188,7 @@ async function writeGroup(
         // Counted as done before the answer: a write whose answer is lost (a dropped
         // connection) may have happened, and putting back what was there is harmless if not.
         done.push(f);
-        await storage.write(f.key, f.data, writeOptions(f, options));
+        await writeFile(storage, f, options);
       }
     }
   };
@@ -175,6 +197,23 @@ async function writeGroup(
   );
   const failed = results.find((r) => r.status === "rejected");
   if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+/** Writes one file, conditionally when it says so (a refusal not settled by our bytes: conflict). */
+async function writeFile(storage: Storage, f: OutputFile, options: PublishOptions): Promise<void> {
+  const write = writeOptions(f, options);
+  if (f.ifUnchanged) {
+    if (f.ifUnchanged.etag === undefined) write.ifNoneMatch = "*";
+    else write.ifMatch = f.ifUnchanged.etag;
+  }
+  try {
+    await storage.write(f.key, f.data, write);
+  } catch (err) {
+    if (!f.ifUnchanged || !(err instanceof MkrepoError && err.code === "conflict")) throw err;
+    if (await ownEtag(storage, f.key, f.data) === undefined) {
+      throw lostRace(storage, f.key, "another run changed it since this run listed");
+    }
+  }
 }
 
 /** The etag of `key` if it holds exactly `data` now, else undefined. */
@@ -405,6 +444,10 @@ export async function publish(
       if (!options.onCleanupError) throw err;
       options.onCleanupError(key, err);
     }
+  }
+  if (plan.expiredPackages && plan.expiredPackages.files.length > 0) {
+    const published = states.map((s) => ({ key: s.unit.entry.key, etag: s.etag }));
+    await removePackageFiles(storage, plan.expiredPackages, published, track);
   }
   return { written, removed };
 }

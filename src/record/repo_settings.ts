@@ -1,7 +1,8 @@
 /**
  * The settings a repository carries in `mkrepo.json` at its root: every option that shapes
- * what is published (kind, signing key fingerprints, public read, Debian architectures,
- * components, Release fields and digests, RPM compression, public key name). Nothing secret:
+ * what is published (kind, signing key fingerprints, public read, grace period, retention,
+ * Debian architectures, components, Release fields and digests, RPM compression, public key
+ * name). Nothing secret:
  * fingerprints, never keys. This module only parses, checks and formats the file; reading it
  * from a repository, deriving it and deciding changes is src/repo/settings.ts.
  * @module
@@ -50,6 +51,10 @@ export interface RepoSettings {
   publicKey?: string;
   /** Seconds a file no index names is kept before it is deleted (undefined: one hour). */
   graceSeconds?: number;
+  /** Retention: keep the N newest versions of each package (undefined: all). */
+  keep?: number;
+  /** Retention: drop versions older than D days, never a package's newest (undefined: no limit). */
+  keepDays?: number;
   deb?: DebSettings;
   rpm?: RpmSettings;
 }
@@ -68,6 +73,8 @@ export function settingsText(s: RepoSettings): string {
   };
   if (s.publicKey !== undefined) out.publicKey = s.publicKey;
   if (s.graceSeconds !== undefined) out.graceSeconds = s.graceSeconds;
+  if (s.keep !== undefined) out.keep = s.keep;
+  if (s.keepDays !== undefined) out.keepDays = s.keepDays;
   if (s.kind === "deb" && s.deb) {
     out.deb = {
       architectures: s.deb.architectures,
@@ -128,6 +135,14 @@ export function parseSettings(text: string, where: string): RepoSettings {
       throw fail(`"graceSeconds" must be a whole number of seconds`);
     }
     settings.graceSeconds = v.graceSeconds as number;
+  }
+  for (const name of ["keep", "keepDays"] as const) {
+    const n = v[name];
+    if (n === undefined) continue;
+    if (!Number.isInteger(n) || (n as number) < 1) {
+      throw fail(`"${name}" must be a whole number from 1 (leave it out to keep everything)`);
+    }
+    settings[name] = n as number;
   }
   if (v.kind === "deb") {
     const d = (v.deb ?? {}) as Record<string, unknown>;

@@ -1,12 +1,13 @@
 /**
  * Publish-plan steps shared by the Debian and RPM updaters: how to undo a replaced file, the
- * malformed_list.txt entry, and running the publisher with progress messages and cleanup
- * warnings.
+ * malformed_list.txt entry, the cleanup of unreferenced files and pending package files, and
+ * running the publisher with progress messages and cleanup warnings.
  * @module
  */
 import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
 import {
   CACHE_INDEX,
+  type EntryEtag,
   type OutputFile,
   publish,
   type PublishPlan,
@@ -15,9 +16,12 @@ import {
 import type { RunEvents } from "./run_types.ts";
 import {
   CLEANUP_KEY,
+  type CleanupRecord,
   decideCleanup,
   DEFAULT_GRACE_SECONDS,
-  parseUnreferenced,
+  emptyCleanupRecord,
+  type PackageCleanup,
+  parseCleanupRecord,
 } from "../publish/unreferenced.ts";
 import { escapeControl } from "../errors.ts";
 
@@ -83,31 +87,55 @@ export async function publishRun(
   });
 }
 
+/** What planCleanup() needs beyond the unreferenced metadata. */
+export interface CleanupContext {
+  /** The cleanup record read at the start of the run. */
+  record: CleanupRecord;
+  /** Keys the generation published before the run names (their grace starts now). */
+  namedBefore: ReadonlySet<string>;
+  graceSeconds?: number;
+  /** Package files: pending ones, those the new generation names, those that exist. */
+  packages: PackageCleanup;
+  /** Entry points of units this run does not publish, with their listed etags. */
+  entries: EntryEtag[];
+}
+
 /**
- * Adds the cleanup of unreferenced files to a plan: `unreferenced` are the keys (under
- * `dists/` or `repodata/`) that the generation published once this run is done does not name;
- * `namedBefore`, those the generation published before the run names (their grace starts now).
- * Those unreferenced for the grace period are deleted; the others are recorded.
+ * Adds the cleanup to a plan: `unreferenced` are the keys (under `dists/` or `repodata/`) that
+ * the generation published once this run is done does not name. Those unreferenced for the
+ * grace period are deleted, and so are pending package files past it; the others are recorded.
  */
-export async function planCleanup(
-  storage: Storage,
-  byKey: ReadonlyMap<string, ObjectInfo>,
+export function planCleanup(
   plan: PublishPlan,
   unreferenced: Iterable<string>,
-  namedBefore: ReadonlySet<string>,
-  graceSeconds = DEFAULT_GRACE_SECONDS,
-): Promise<void> {
-  const text = byKey.has(CLEANUP_KEY)
-    ? new TextDecoder().decode(await readAll(storage, CLEANUP_KEY))
-    : undefined;
-  const files = text !== undefined
-    ? parseUnreferenced(text, storage.describe(CLEANUP_KEY))
-    : new Map<string, number>();
+  context: CleanupContext,
+): void {
   const now = Date.now();
-  const decision = decideCleanup(unreferenced, { files, text }, now, graceSeconds, namedBefore);
+  const graceSeconds = context.graceSeconds ?? DEFAULT_GRACE_SECONDS;
+  const decision = decideCleanup(unreferenced, context.record, now, {
+    graceSeconds,
+    namedBefore: context.namedBefore,
+    packages: context.packages,
+  });
   if (decision.file) plan.shared.push(decision.file);
   if (decision.removeRecord) plan.remove.push(CLEANUP_KEY);
   if (decision.expired.length > 0) {
     plan.expired = { keys: decision.expired, writtenBefore: now - graceSeconds * 1000 };
   }
+  if (decision.expiredPackages.length > 0) {
+    plan.expiredPackages = { files: decision.expiredPackages, entries: context.entries };
+  }
+}
+
+/** The cleanup record of a repository (empty when it has none). */
+export async function readCleanupRecord(
+  storage: Storage,
+  byKey: ReadonlyMap<string, ObjectInfo>,
+): Promise<CleanupRecord> {
+  if (!byKey.has(CLEANUP_KEY)) return emptyCleanupRecord();
+  const text = new TextDecoder().decode(await readAll(storage, CLEANUP_KEY));
+  return {
+    ...parseCleanupRecord(text, storage.describe(CLEANUP_KEY)),
+    etag: byKey.get(CLEANUP_KEY)!.etag,
+  };
 }

@@ -49,14 +49,18 @@ export interface RepoSummary {
   removed: number;
   /** Number of packages read again because their file changed. */
   changed: number;
+  /** Number of packages this run took out of the index (retention or `mkrepo remove`). */
+  dropped: number;
   addedKeys: string[];
   removedKeys: string[];
   changedKeys: string[];
+  /** Package files this run took out of the index; deleted once the grace period is over. */
+  droppedKeys: string[];
   /** Keys of malformed packages skipped with --force. */
   malformed: string[];
   /** Keys written (or that would be, with --dry-run). */
   written: string[];
-  /** Keys removed (previous-generation metadata). */
+  /** Keys removed: unreferenced metadata and package files whose grace period is over. */
   deleted: string[];
   /** Settings this run changed, as "architectures: amd64 → amd64 arm64" (see mkrepo.json). */
   settingsChanged: string[];

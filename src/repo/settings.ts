@@ -19,7 +19,7 @@ import {
 } from "../record/repo_settings.ts";
 import { parseRelease } from "../index/deb/release_file.ts";
 import { CACHE_INDEX, type OutputFile } from "../publish/publisher.ts";
-import { DEFAULT_GRACE_SECONDS } from "../publish/unreferenced.ts";
+import { changesOf } from "./settings_text.ts";
 import type { Signer } from "../sign/signer.ts";
 
 /** Where the CLI tells users how to act on a refused run (repo/ knows no flag names). */
@@ -45,6 +45,10 @@ export interface SettingsRequest {
   publicRead?: boolean;
   publicKeyName?: string;
   graceSeconds?: number;
+  /** Keep the N newest versions of each package; 0 turns retention by count off. */
+  keep?: number;
+  /** Drop versions older than D days (never the newest); 0 turns it off. */
+  keepDays?: number;
   deb?: Partial<DebSettings>;
   rpm?: Partial<RpmSettings>;
   hints?: SigningHints;
@@ -177,11 +181,6 @@ function knownKey(fingerprint: string, recorded: readonly string[]): boolean {
   return recorded.some((k) => f === k || (k.length >= 16 && f.endsWith(k)));
 }
 
-function signingText(s: RepoSettings): string {
-  if (!s.signed) return "unsigned";
-  return s.signingKeys.length > 0 ? `signed by ${s.signingKeys.join(" ")}` : "signed";
-}
-
 /** Decides the run's signer, refusing to drop the signature or change the key by accident. */
 async function decideSigner(
   path: string,
@@ -222,35 +221,6 @@ async function decideSigner(
   return signer;
 }
 
-function list(values: readonly string[] | undefined, empty: string): string {
-  return values && values.length > 0 ? values.join(" ") : empty;
-}
-
-function changesOf(a: RepoSettings, b: RepoSettings): string[] {
-  const out: string[] = [];
-  const diff = (name: string, x: string, y: string) => {
-    if (x !== y) out.push(`${name}: ${x} → ${y}`);
-  };
-  diff("signing", signingText(a), signingText(b));
-  diff("public read", a.publicRead ? "on" : "off", b.publicRead ? "on" : "off");
-  diff("public key", a.publicKey ?? "(none)", b.publicKey ?? "(none)");
-  diff("grace", graceText(a.graceSeconds), graceText(b.graceSeconds));
-  if (a.deb && b.deb) {
-    diff(
-      "architectures",
-      list(a.deb.architectures, "(from packages)"),
-      list(b.deb.architectures, "(from packages)"),
-    );
-    diff("components", list(a.deb.components, "main"), list(b.deb.components, "main"));
-    diff("origin", a.deb.origin ?? "(default)", b.deb.origin ?? "(default)");
-    diff("label", a.deb.label ?? "(default)", b.deb.label ?? "(default)");
-    diff("description", a.deb.description ?? "(default)", b.deb.description ?? "(default)");
-    diff("hashes", list(a.deb.hashes, ""), list(b.deb.hashes, ""));
-  }
-  if (a.rpm && b.rpm) diff("compression", a.rpm.compression, b.rpm.compression);
-  return out;
-}
-
 /**
  * Resolves the settings of this run: the explicit request over the recorded (or derived)
  * settings, over the defaults. Throws before anything is written when the run would drop
@@ -276,6 +246,9 @@ export async function resolveSettings(
     publicRead: request.publicRead ?? previous?.publicRead ?? false,
     publicKey: request.publicKeyName ?? previous?.publicKey,
     graceSeconds: request.graceSeconds ?? previous?.graceSeconds,
+    // 0 turns retention off: the value leaves the file.
+    keep: (request.keep ?? previous?.keep) || undefined,
+    keepDays: (request.keepDays ?? previous?.keepDays) || undefined,
   };
   if (
     signer && previous?.signed && knownKey(signer.fingerprint, previous.signingKeys) &&
@@ -320,29 +293,6 @@ export async function resolveSettings(
   };
 }
 
-/** Settings as text lines for `mkrepo settings` ("signing: signed by …"). */
-export function describeSettings(s: RepoSettings): string[] {
-  const lines = [
-    `kind: ${s.kind}`,
-    `signing: ${signingText(s)}`,
-    `public read: ${s.publicRead ? "on" : "off"}`,
-    `public key: ${s.publicKey ?? "(none)"}`,
-    `grace before unreferenced files are deleted: ${graceText(s.graceSeconds)}`,
-  ];
-  if (s.deb) {
-    lines.push(
-      `architectures: ${list(s.deb.architectures, "(from packages)")}`,
-      `components: ${list(s.deb.components, "main")}`,
-      `origin: ${s.deb.origin ?? "(default)"}`,
-      `label: ${s.deb.label ?? "(default)"}`,
-      `description: ${s.deb.description ?? "(default)"}`,
-      `hashes: ${list(s.deb.hashes, "")}`,
-    );
-  }
-  if (s.rpm) lines.push(`compression: ${s.rpm.compression}`);
-  return lines;
-}
-
 /** The settings `mkrepo settings` shows: recorded, else derived; undefined when nothing is published. */
 export async function readSettings(
   storage: Storage,
@@ -351,9 +301,4 @@ export async function readSettings(
   const recorded = await readRecordedSettings(storage, new Map(objects.map((o) => [o.key, o])));
   if (recorded) return { settings: recorded.settings, recorded: true };
   return { settings: await deriveSettings(storage, objects), recorded: false };
-}
-
-function graceText(seconds: number | undefined): string {
-  if (seconds === undefined) return `${DEFAULT_GRACE_SECONDS / 3600}h (default)`;
-  return seconds % 3600 === 0 ? `${seconds / 3600}h` : `${seconds}s`;
 }

@@ -22,6 +22,8 @@ import {
 } from "./settings.ts";
 import { applyPublicRead, packagesNeedingPublicRead } from "./public_read.ts";
 import { SETTINGS_KEY } from "../record/repo_settings.ts";
+import type { RemovePattern } from "../plan/remove_patterns.ts";
+import { readCleanupRecord } from "./publish_steps.ts";
 
 /**
  * Options of updateRepository (kind-specific parts under `deb` and `rpm`). Options that shape
@@ -48,6 +50,12 @@ export interface UpdateOptions {
   publicKeyName?: string;
   /** How long files no index names are kept before deletion; undefined: as recorded (1h). */
   graceSeconds?: number;
+  /** Keep the N newest versions of each package; 0: all (recorded; undefined: as recorded). */
+  keep?: number;
+  /** Drop versions older than D days, never the newest; 0: no limit (recorded). */
+  keepDays?: number;
+  /** `mkrepo remove`: packages these patterns match leave the index (files after the grace). */
+  remove?: RemovePattern[];
   /** true: turn public read on; false: off; undefined: as recorded. */
   publicRead?: boolean;
   date?: Date;
@@ -120,6 +128,8 @@ async function updateOnce(
       publicRead: options.publicRead,
       publicKeyName: options.publicKeyName,
       graceSeconds: options.graceSeconds,
+      keep: options.keep,
+      keepDays: options.keepDays,
       deb: options.deb,
       rpm: options.rpm,
       hints: options.signingHints,
@@ -143,6 +153,8 @@ async function updateOnce(
       publicRead: s.publicRead,
       publicKeyName: s.publicKey,
       graceSeconds: s.graceSeconds,
+      lifecycle: { policy: { keep: s.keep, keepDays: s.keepDays }, remove: options.remove },
+      cleanup: await readCleanupRecord(storage, byKey),
       settingsFile: resolved.file,
       objects,
       // Packages get the ACL before any index names them.

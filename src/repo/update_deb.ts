@@ -24,6 +24,9 @@ import { hashStream } from "../reader/hashing.ts";
 import { readPublishedDeb } from "../plan/published_deb.ts";
 import { compactPackage } from "../index/deb/paragraphs.ts";
 import { emptyPlan, isEmptyPlan, type OutputFile } from "../publish/publisher.ts";
+import { type CleanupRecord, emptyCleanupRecord } from "../publish/unreferenced.ts";
+import { isPending, type LifecycleOptions } from "./lifecycle.ts";
+import { dropPackages, sourceFiles, untouchedEntries } from "./deb_lifecycle.ts";
 import { planDist } from "./deb_dist.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
@@ -57,6 +60,10 @@ export interface DebUpdateOptions {
   graceSeconds?: number;
   /** Records read by an earlier attempt of the same run (kept across conflict retries). */
   readCache?: ReadCache<DebPackage | DebSource>;
+  /** Retention and `mkrepo remove` (nothing: every package stays). */
+  lifecycle?: LifecycleOptions;
+  /** The cleanup record read at the start of the run (pending package files among it). */
+  cleanup?: CleanupRecord;
   /** The repository's settings file, published with the indexes when it changed. */
   settingsFile?: OutputFile;
   /** Called once the run is known to publish, before anything is written. */
@@ -94,10 +101,15 @@ export async function updateDebRepository(
   const sources = new Map<string, DebSource>();
   const toRead: ObjectInfo[] = [];
   const summary = newSummary(options.path, "deb", options.dryRun ?? false);
+  const cleanup = options.cleanup ?? emptyCleanupRecord();
+  const pending = new Map(cleanup.packages);
+  const now = Date.now();
   for (const o of objects) {
     if (!o.key.startsWith("pool/")) continue;
     const kind = debFileKind(o.key);
     if (!kind) continue;
+    if (isPending(pending, o)) continue; // out of the index until the grace deletes it
+    pending.delete(o.key); // uploaded again since it left the index: indexed again
     const old = kind === "dsc" ? published.sources.get(o.key) : published.packages.get(o.key);
     const oldSize = old && ("checksums" in old ? old.checksums.size : old.files[0]?.checksums.size);
     const reusable = old && oldSize === o.size && sameTime(old.mtime, o.mtime) &&
@@ -113,7 +125,7 @@ export async function updateDebRepository(
     }
   }
   for (const key of [...published.packages.keys(), ...published.sources.keys()]) {
-    if (!byKey.has(key)) summary.removedKeys.push(key);
+    if (!byKey.has(key) || pending.has(key)) summary.removedKeys.push(key);
   }
 
   // Read new and changed files, in parallel, results in listing order.
@@ -141,6 +153,14 @@ export async function updateDebRepository(
     if ("files" in r) sources.set(r.key, r);
     else packages.set(r.key, r);
   }
+  dropPackages(packages, sources, pending, {
+    options,
+    components,
+    byKey,
+    summary,
+    now,
+    cleanup,
+  });
   const malformedByDist = new Map<string, string[]>();
   for (const o of malformed) {
     const { dist } = poolPlace(o.key, components);
@@ -179,7 +199,19 @@ export async function updateDebRepository(
   const unreferenced = objects.filter((o) =>
     o.key.startsWith("dists/") && !named.has(o.key) && !removing.has(o.key)
   ).map((o) => o.key);
-  await planCleanup(storage, byKey, plan, unreferenced, namedBefore, options.graceSeconds);
+  planCleanup(plan, unreferenced, {
+    record: cleanup,
+    namedBefore,
+    graceSeconds: options.graceSeconds,
+    packages: {
+      pending,
+      named: new Set([...packages.keys(), ...[...sources.values()].flatMap(sourceFiles)]),
+      existing: new Map(
+        objects.filter((o) => o.key.startsWith("pool/")).map((o) => [o.key, o.mtime]),
+      ),
+    },
+    entries: untouchedEntries(published, byKey, plan),
+  });
 
   if (isEmptyPlan(plan)) {
     summary.upToDate = true;

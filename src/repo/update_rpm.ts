@@ -30,6 +30,7 @@ import {
   CACHE_ENTRY,
   CACHE_IMMUTABLE,
   emptyPlan,
+  type EntryEtag,
   isEmptyPlan,
   type OutputFile,
   type PublishUnit,
@@ -38,7 +39,16 @@ import { detachedSignatureFlaw } from "../publish/intact.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
-import { planCleanup, planMalformedList, publishRun, restoreFor } from "./publish_steps.ts";
+import {
+  type CleanupContext,
+  planCleanup,
+  planMalformedList,
+  publishRun,
+  restoreFor,
+} from "./publish_steps.ts";
+import { type CleanupRecord, emptyCleanupRecord } from "../publish/unreferenced.ts";
+import { isPending, type LifecycleOptions } from "./lifecycle.ts";
+import { dropRpms } from "./rpm_lifecycle.ts";
 import { publicKeyFile } from "./public_key.ts";
 
 /** Options of an RPM update. */
@@ -60,6 +70,10 @@ export interface RpmUpdateOptions {
   readCache?: ReadCache<RpmPackage>;
   /** How long a file no repomd.xml names is kept before it is deleted (default one hour). */
   graceSeconds?: number;
+  /** Retention and `mkrepo remove` (nothing: every package stays). */
+  lifecycle?: LifecycleOptions;
+  /** The cleanup record read at the start of the run (pending package files among it). */
+  cleanup?: CleanupRecord;
   /** The repository's settings file, published with the indexes when it changed. */
   settingsFile?: OutputFile;
   /** Called once the run is known to publish, before anything is written. */
@@ -139,10 +153,14 @@ export async function updateRpmRepository(
   const summary = newSummary(options.path, "rpm", options.dryRun ?? false);
 
   // Plan: unchanged when location, size and file time (whole seconds, as repodata keeps it) match.
-  const packages: RpmPackage[] = [];
+  let packages: RpmPackage[] = [];
   const toRead: ObjectInfo[] = [];
+  const cleanup = options.cleanup ?? emptyCleanupRecord();
+  const pending = new Map(cleanup.packages);
   for (const o of objects) {
     if (!o.key.startsWith("Packages/") || !o.key.endsWith(".rpm")) continue;
+    if (isPending(pending, o)) continue; // out of the index until the grace deletes it
+    pending.delete(o.key); // uploaded again since it left the index: indexed again
     const old = published.packages.get(o.key);
     if (old && old.size.package === o.size && old.time.file === Math.floor(o.mtime / 1000)) {
       packages.push(old);
@@ -152,7 +170,9 @@ export async function updateRpmRepository(
       (old ? summary.changedKeys : summary.addedKeys).push(o.key);
     }
   }
-  for (const key of published.packages.keys()) if (!byKey.has(key)) summary.removedKeys.push(key);
+  for (const key of published.packages.keys()) {
+    if (!byKey.has(key) || pending.has(key)) summary.removedKeys.push(key);
+  }
 
   const { records } = await readChanged<RpmPackage>(storage, toRead, {
     events,
@@ -164,8 +184,23 @@ export async function updateRpmRepository(
       readRpm(await storage.read(o.key), { key: o.key, mtime: o.mtime, etag: o.etag }),
   });
   packages.push(...records);
+  const drops = dropRpms(packages, pending, { options, byKey, summary, cleanup });
+  packages = packages.filter((p) => !drops.has(p.key));
   packages.sort(compareRpmPackages);
   summary.packages = packages.length;
+  const cleanupContext = (entries: EntryEtag[], namedBefore: ReadonlySet<string>) => ({
+    record: cleanup,
+    namedBefore,
+    graceSeconds: options.graceSeconds,
+    packages: {
+      pending,
+      named: new Set(packages.map((p) => p.key)),
+      existing: new Map(
+        objects.filter((o) => o.key.startsWith("Packages/")).map((o) => [o.key, o.mtime]),
+      ),
+    },
+    entries,
+  });
 
   // Nothing new, changed or gone, and the published state is what this run would write:
   // decided from primary alone, before reading filelists/other or encoding anything.
@@ -185,10 +220,11 @@ export async function updateRpmRepository(
       byKey.has(r.location.href)
     );
   if (
-    old && sameFiles && toRead.length === 0 && summary.removedKeys.length === 0 && malformedOk &&
+    old && sameFiles && toRead.length === 0 && summary.removedKeys.length === 0 &&
+    drops.size === 0 && malformedOk &&
     !keyFile && !options.settingsFile && old.derived.length === 0 && await signedOk()
   ) {
-    return await upToDate(storage, byKey, published, summary, options);
+    return await upToDate(storage, byKey, published, summary, options, cleanupContext);
   }
   await published.complete();
 
@@ -204,7 +240,7 @@ export async function updateRpmRepository(
     old && files.every((f) => oldHrefs.has(f.key) && byKey.has(f.key)) && malformedOk &&
     !keyFile && !options.settingsFile && old.derived.length === 0 && await signedOk()
   ) {
-    return await upToDate(storage, byKey, published, summary, options);
+    return await upToDate(storage, byKey, published, summary, options, cleanupContext);
   }
 
   const produced = files.map((f) => {
@@ -260,14 +296,7 @@ export async function updateRpmRepository(
 
   // What the new repomd.xml does not name is cleaned up after the grace period.
   const named = [...produced, ...kept].map((r) => r.location.href);
-  await planCleanup(
-    storage,
-    byKey,
-    plan,
-    unreferencedOf(byKey, named, plan.remove),
-    namedNow,
-    options.graceSeconds,
-  );
+  planCleanup(plan, unreferencedOf(byKey, named, plan.remove), cleanupContext([], namedNow));
 
   await options.beforePublish?.(summary);
   const result = await publishRun(storage, plan, {
@@ -309,11 +338,13 @@ async function upToDate(
   published: PublishedRpm,
   summary: RepoSummary,
   options: RpmUpdateOptions,
+  cleanupContext: (entries: EntryEtag[], namedBefore: ReadonlySet<string>) => CleanupContext,
 ): Promise<RepoSummary> {
   const plan = emptyPlan();
   const named = (published.repomd?.records ?? []).map((r) => r.location.href);
   const unreferenced = unreferencedOf(byKey, named, []);
-  await planCleanup(storage, byKey, plan, unreferenced, new Set(named), options.graceSeconds);
+  const entries = [{ key: REPOMD, etag: published.etag }];
+  planCleanup(plan, unreferenced, cleanupContext(entries, new Set(named)));
   if (!isEmptyPlan(plan)) {
     const result = await publishRun(storage, plan, {
       events: options.events,

@@ -21,6 +21,7 @@ import {
 } from "./verify_checks.ts";
 import { readRecordedSettings, repositoryKind } from "./settings.ts";
 import { verifyPublicRead } from "./verify_public.ts";
+import { readCleanupRecord } from "./publish_steps.ts";
 
 export type { VerifyOptions, VerifyReport } from "./verify_checks.ts";
 
@@ -38,6 +39,7 @@ export async function verifyRepository(
     kind: repositoryKind(objects, recorded?.settings),
     ok: false,
     problems: [],
+    unreferenced: [],
     checked: { indexFiles: 0, packages: 0, signatures: 0 },
   };
   const ctx: VerifyContext = {
@@ -45,6 +47,7 @@ export async function verifyRepository(
     byKey,
     options,
     report,
+    named: new Set(),
   };
   try {
     if (report.kind === "deb") await verifyDeb(ctx);
@@ -59,7 +62,23 @@ export async function verifyRepository(
     );
   }
   report.ok = report.problems.length === 0;
+  if (!ctx.incomplete && !report.problems.some((p) => p.startsWith("verification stopped"))) {
+    report.unreferenced = await unreferencedFiles(ctx);
+  }
   return report;
+}
+
+/**
+ * Files of the repository's own folders that nothing names and no cleanup record lists as
+ * pending (an unreadable record counts as listing nothing).
+ */
+async function unreferencedFiles(ctx: VerifyContext): Promise<string[]> {
+  const record = await readCleanupRecord(ctx.storage, ctx.byKey).catch(() => undefined);
+  const pending = new Set([...record?.unreferenced.keys() ?? [], ...record?.packages.keys() ?? []]);
+  const folders = ctx.report.kind === "rpm" ? ["repodata/", "Packages/"] : ["dists/", "pool/"];
+  return [...ctx.byKey.keys()].filter((key) =>
+    folders.some((f) => key.startsWith(f)) && !ctx.named.has(key) && !pending.has(key)
+  ).sort();
 }
 
 async function text(storage: Storage, key: string): Promise<string> {
@@ -79,6 +98,9 @@ async function verifyDeb(ctx: VerifyContext): Promise<void> {
   const packageKeys = new Map<string, Checksums>();
   for (const dist of [...dists].sort()) {
     const base = `dists/${dist}/`;
+    for (const name of ["InRelease", "Release", "Release.gpg", "malformed_list.txt"]) {
+      ctx.named.add(base + name);
+    }
     let releaseText: string | undefined;
     if (byKey.has(base + "InRelease")) {
       const inRelease = await text(storage, base + "InRelease");
@@ -123,8 +145,9 @@ async function verifyDeb(ctx: VerifyContext): Promise<void> {
       tasks.push(async () => {
         report.checked.indexFiles++;
         await checkFile(ctx, key, sums, "index", true);
+        const dir = key.slice(0, key.lastIndexOf("/") + 1);
+        if (sums.sha512) ctx.named.add(`${dir}by-hash/SHA512/${sums.sha512}`);
         if (byHash && sums.sha256) {
-          const dir = key.slice(0, key.lastIndexOf("/") + 1);
           await checkFile(
             ctx,
             `${dir}by-hash/SHA256/${sums.sha256}`,
@@ -144,6 +167,7 @@ async function verifyDeb(ctx: VerifyContext): Promise<void> {
       try {
         await collectIndexPackages(ctx, base + path, m[2] as "Packages" | "Sources", packageKeys);
       } catch (err) {
+        ctx.incomplete = true;
         report.problems.push(`${base}${path}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }

@@ -24,6 +24,12 @@ export interface VerifyReport {
   kind?: RepoKind;
   ok: boolean;
   problems: string[];
+  /**
+   * Files under dists/, repodata/, pool/ or Packages/ that no entry point or index names and
+   * that mkrepo-cleanup.json does not list as pending: the next run records them and deletes
+   * them after the grace period. Reported, not a problem (clients never see them).
+   */
+  unreferenced: string[];
   checked: { indexFiles: number; packages: number; signatures: number };
 }
 
@@ -35,6 +41,10 @@ export interface VerifyContext {
   byKey: ReadonlyMap<string, ObjectInfo>;
   options: VerifyOptions;
   report: VerifyReport;
+  /** Receives every key an entry point or index names (entry points included). */
+  named: Set<string>;
+  /** Set when an index could not be read: `named` is then incomplete. */
+  incomplete?: boolean;
 }
 
 /** Checks that `key` exists with `expected` size and (when reading) digests; records problems. */
@@ -45,6 +55,7 @@ export async function checkFile(
   what: string,
   read: boolean,
 ): Promise<boolean> {
+  ctx.named.add(key);
   const obj = ctx.byKey.get(key);
   if (!obj) {
     ctx.report.problems.push(`${what} ${key} is missing`);

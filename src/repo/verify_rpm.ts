@@ -27,6 +27,7 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
     report.problems.push(`${REPOMD} is missing: nothing is published`);
     return;
   }
+  for (const key of [REPOMD, REPOMD + ".asc", "repodata/malformed_list.txt"]) ctx.named.add(key);
   const repomdBytes = await readAll(storage, REPOMD);
   if (options.publicKey) {
     report.checked.signatures++;
@@ -45,6 +46,7 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
     repomd.records.map((rec) => async () => {
       report.checked.indexFiles++;
       const key = rec.location.href;
+      ctx.named.add(key);
       const expected = sums(rec.checksum.type, rec.checksum.value, rec.size);
       if (!expected) {
         report.problems.push(`${key}: unknown checksum type ${rec.checksum.type}`);
@@ -84,10 +86,14 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
   const primary = repomd.records.find((r) => r.type === "primary");
   if (!primary) {
     report.problems.push(`${REPOMD} names no primary record`);
+    ctx.incomplete = true;
     return;
   }
   // An altered primary cannot be trusted (nor, often, decompressed): its problem is reported.
-  if (failed.has("primary")) return;
+  if (failed.has("primary")) {
+    ctx.incomplete = true;
+    return;
+  }
   const key = primary.location.href;
   const tasks: (() => Promise<unknown>)[] = [];
   const packages = readPrimary(await storage.read(key), {

@@ -30,6 +30,7 @@ async function mkrepo(repo: RepoBackend, args: string[] = []) {
 async function verified(repo: RepoBackend, what: string) {
   const report = await verifyRepository(repo.storage, "test");
   assert.deepEqual(report.problems, [], what);
+  assert.deepEqual(report.unreferenced, [], `${what}: every file is named or pending`);
 }
 
 for (const backend of ["fs", "s3"] as const) {
@@ -128,6 +129,7 @@ Deno.test("rpm: createrepo_c's sqlite files go once repomd.xml no longer names t
     assert.ok(named.every((k) => left.includes(k)));
     const report = await verifyRepository(storage, dir);
     assert.deepEqual(report.problems, []);
+    assert.deepEqual(report.unreferenced, [], "no sqlite file or other leftover");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -34,6 +34,8 @@ const FLAGS: {
   { long: "concurrency", arg: "N", value: "7", effect: (o) => o.concurrency, expected: 7 },
   { long: "force", effect: (o) => o.force, expected: true },
   { long: "grace", arg: "TIME", value: "30m", effect: (o) => o.graceSeconds, expected: 1800 },
+  { long: "keep", arg: "N", value: "3", effect: (o) => o.keep, expected: 3 },
+  { long: "keep-days", arg: "D", value: "30", effect: (o) => o.keepDays, expected: 30 },
   { long: "deep", command: "verify", effect: (o) => o.deep, expected: true },
   { long: "sign", effect: (o) => o.sign, expected: true },
   { long: "no-sign", effect: (o) => o.noSign, expected: true },
@@ -259,4 +261,14 @@ Deno.test("mkrepo verify without a PATH exits 2", async () => {
   const r = await runCli(["verify"]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^error: .*verify needs a PATH/);
+});
+
+Deno.test("mkrepo remove needs a PATH and a PATTERN; --keep takes a whole number", async () => {
+  const r = await runCli(["remove", "/tmp/repo"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^error: .*remove needs at least one PATTERN/);
+  assert.match(r.stderr, /hint: usage: mkrepo remove \[--dry-run\] \[options\] PATH PATTERN/);
+  assert.deepEqual(parseCli(["remove", "/r", "hello", "b*"]).patterns, ["hello", "b*"]);
+  assert.throws(() => parseCli(["--keep", "two", "/r"]), /--keep takes a whole number/);
+  assert.throws(() => parseCli(["verify", "--keep", "2", "/r"]), /only applies to/);
 });

@@ -15,7 +15,8 @@ import { verifyRepository } from "../../src/repo/verify.ts";
 import { updateRepository } from "../../src/repo/update.ts";
 import { type RunEvents, silentEvents } from "../../src/repo/run_types.ts";
 import { createFsStorage } from "../../src/storage/fs_storage.ts";
-import type { Storage, WriteOptions } from "../../src/storage/storage.ts";
+import type { Storage } from "../../src/storage/storage.ts";
+import { hooked } from "../_helpers/hooked_storage.ts";
 
 /** Backend, kind and rounds raced (RPM on local disk only, to keep the suite fast). */
 const CONFIGS = [["fs", "deb", 20], ["s3", "deb", 20], ["fs", "rpm", 20]] as const;
@@ -124,37 +125,6 @@ const POINTS: {
     at: (op, key) => op === "writing" && /(Release\.gpg|repomd\.xml\.asc)$/.test(key),
   },
 ];
-
-/** A storage that runs `hook` once, at the first operation `at` matches. */
-function hooked(
-  inner: Storage,
-  at: (op: string, key: string) => boolean,
-  hook: () => Promise<void>,
-): Storage & { fired: boolean } {
-  const out = {
-    fired: false,
-    async fire(op: string, key: string) {
-      if (out.fired || !at(op, key)) return;
-      out.fired = true;
-      await hook();
-    },
-    async *list(prefix: string) {
-      yield* inner.list(prefix);
-      await out.fire("listed", prefix);
-    },
-    stat: (k: string) => inner.stat(k),
-    read: (k: string, r?: { start: number; end?: number }) => inner.read(k, r),
-    remove: (k: string) => inner.remove(k),
-    describe: (k: string) => inner.describe(k),
-    async write(key: string, body: Parameters<Storage["write"]>[1], options?: WriteOptions) {
-      await out.fire("writing", key);
-      const r = await inner.write(key, body, options);
-      await out.fire("wrote", key);
-      return r;
-    },
-  };
-  return out;
-}
 
 /**
  * Forced interleavings: run B uploads its package and publishes completely at a chosen point

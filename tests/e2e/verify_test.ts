@@ -46,6 +46,7 @@ interface VerifyJson {
     kind?: string;
     ok: boolean;
     problems: string[];
+    unreferenced: string[];
     checked: { indexFiles: number; packages: number; signatures: number };
   }[];
 }
@@ -152,7 +153,11 @@ const DEB_CASES: Record<string, (repo: RepoBackend) => Promise<void>> = {
     assert.match(json.version, /^\d+\.\d+\.\d+/);
     assert.equal(json.repos.length, 1);
     const r = json.repos[0];
-    assert.deepEqual(Object.keys(r).sort(), ["checked", "kind", "ok", "path", "problems"]);
+    assert.deepEqual(
+      Object.keys(r).sort(),
+      ["checked", "kind", "ok", "path", "problems", "unreferenced"],
+    );
+    assert.deepEqual(r.unreferenced, []);
     assert.equal(r.kind, "deb");
     assert.equal(r.path, repo.path);
     assert.equal(r.checked.packages, DEBS.length);

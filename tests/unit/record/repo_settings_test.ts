@@ -37,6 +37,8 @@ Deno.test("settings text round-trips and is stable", () => {
     signed: false,
     signingKeys: [],
     publicRead: false,
+    keep: 3,
+    keepDays: 90,
     rpm: { compression: "zstd" },
   };
   assert.deepEqual(plain(parseSettings(settingsText(rpm), "x")), rpm);
@@ -67,6 +69,8 @@ Deno.test("a settings file mkrepo cannot read is refused with the reason", () =>
     JSON.stringify({ kind: "rpm", signed: false, publicRead: false, rpm: { compression: "bz2" } }),
     /compression/,
   );
+  bad(JSON.stringify({ kind: "rpm", signed: false, publicRead: false, keep: 0 }), /"keep"/);
+  bad(JSON.stringify({ kind: "rpm", signed: false, publicRead: false, keepDays: 1.5 }), /keepDays/);
 });
 
 Deno.test("signatureIssuers reads the signing key's fingerprint from InRelease and Release.gpg", async () => {
