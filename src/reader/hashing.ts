@@ -22,7 +22,8 @@ import { MkrepoError } from "../errors.ts";
 import { MultiHasher } from "../util/multi_hasher.ts";
 import { giveBuffer, POOL_BUFFER_SIZE, takeBuffer } from "../util/buffer_pool.ts";
 import { type FileHashed, isByteStream } from "./byte_reader.ts";
-import { localFileOf, readFileRange } from "../util/local_file.ts";
+import { readFileRange } from "../util/local_file.ts";
+import { type ByteSource, byteSource } from "../util/byte_source.ts";
 
 /** Hashes the bytes of one package; the digests may be computed on another thread. */
 export interface PackageHasher {
@@ -511,13 +512,16 @@ class SmallFirstJob implements PackageHasher {
   }
 }
 
-/** Hashes a whole stream with the given algorithms (on the hash workers when they run). */
+/**
+ * Hashes a whole stream with the given algorithms (on the hash workers when they run); of a
+ * source that names its local file, the file is read by the thread that hashes.
+ */
 export async function hashStream(
-  stream: ReadableStream<Uint8Array>,
+  input: ReadableStream<Uint8Array> | ByteSource,
   algorithms: readonly HashName[],
 ): Promise<Checksums> {
+  const { stream, file } = byteSource(input);
   const owned = isByteStream(stream);
-  const file = localFileOf(stream);
   const hasher = packageHasher(algorithms);
   try {
     if (file) {

@@ -4,7 +4,7 @@
  * publish in the safe order. The only module that knows this whole order for Debian.
  * @module
  */
-import type { ObjectInfo, Storage } from "../storage/storage.ts";
+import { type ObjectInfo, readSource, type Storage } from "../storage/storage.ts";
 import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import type { HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
@@ -128,11 +128,16 @@ export async function updateDebRepository(
     check: (o) => poolPlaceProblem(o.key, components),
     read: async (o) => {
       const kind = debFileKind(o.key)!;
-      const stream = await storage.read(o.key);
       if (kind !== "dsc") {
-        return await readDeb(stream, { key: o.key, kind, hashes, mtime: o.mtime, etag: o.etag });
+        const source = await readSource(storage, o.key);
+        return await readDeb(source, { key: o.key, kind, hashes, mtime: o.mtime, etag: o.etag });
       }
-      const src = await readDsc(stream, { key: o.key, hashes, mtime: o.mtime, etag: o.etag });
+      const src = await readDsc(await storage.read(o.key), {
+        key: o.key,
+        hashes,
+        mtime: o.mtime,
+        etag: o.etag,
+      });
       await completeSourceHashes(storage, src, hashes, byKey);
       return src;
     },
@@ -224,7 +229,7 @@ async function completeSourceHashes(
       });
     }
     if (!hasHashes(f.checksums, hashes)) {
-      const sums = await hashStream(await storage.read(key), hashes);
+      const sums = await hashStream(await readSource(storage, key), hashes);
       f.checksums = { ...sums, ...f.checksums };
     }
   }

@@ -5,7 +5,7 @@
  * order. The only module that knows this whole order for RPM.
  * @module
  */
-import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
+import { type ObjectInfo, readAll, readSource, type Storage } from "../storage/storage.ts";
 import type { RpmPackage } from "../record/rpm_package.ts";
 import { compareRpmPackages } from "../record/rpm_package.ts";
 import { readRpm } from "../reader/rpm/read_rpm.ts";
@@ -161,7 +161,7 @@ export async function updateRpmRepository(
     force: options.force,
     readCache: options.readCache,
     read: async (o) =>
-      readRpm(await storage.read(o.key), { key: o.key, mtime: o.mtime, etag: o.etag }),
+      readRpm(await readSource(storage, o.key), { key: o.key, mtime: o.mtime, etag: o.etag }),
   });
   packages.push(...records);
   packages.sort(compareRpmPackages);

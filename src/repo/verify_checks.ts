@@ -3,7 +3,7 @@
  * of one verification, the file check against expected checksums, and a bounded runner.
  * @module
  */
-import type { ObjectInfo, Storage } from "../storage/storage.ts";
+import { type ObjectInfo, readSource, type Storage } from "../storage/storage.ts";
 import type { RepoKind } from "../plan/layout.ts";
 import { hashStream } from "../reader/hashing.ts";
 import type { Checksums, HashName } from "../record/checksums.ts";
@@ -56,7 +56,7 @@ export async function checkFile(
   }
   if (!read) return true;
   const algorithms = HASHES.filter((h) => expected[h] !== undefined);
-  const actual = await hashStream(await ctx.storage.read(key), algorithms);
+  const actual = await hashStream(await readSource(ctx.storage, key), algorithms);
   for (const h of algorithms) {
     if (actual[h] !== expected[h]?.toLowerCase()) {
       ctx.report.problems.push(`${what} ${key} has ${h} ${actual[h]}, expected ${expected[h]}`);

@@ -16,6 +16,7 @@ import {
   debVersionProblem,
 } from "../../record/deb_fields.ts";
 import { ByteReader } from "../byte_reader.ts";
+import type { ByteSource } from "../../util/byte_source.ts";
 import { compressionOf, decompress, lowMemoryBound } from "../../util/decompress.ts";
 import { decodeBudget, type MemoryBudget } from "../../util/memory_budget.ts";
 import { packageHasher } from "../hashing.ts";
@@ -57,15 +58,18 @@ export function debKindOf(name: string): DebKind {
   return "deb";
 }
 
-/** Reads a binary package from a stream (consumed to its end) into a DebPackage. */
+/**
+ * Reads a binary package from a stream (consumed to its end) into a DebPackage; of a source that
+ * names its local file, the data member is hashed from the file.
+ */
 export async function readDeb(
-  stream: ReadableStream<Uint8Array>,
+  input: ReadableStream<Uint8Array> | ByteSource,
   options: ReadDebOptions,
 ): Promise<DebPackage> {
   const { key } = options;
   const hasher = packageHasher(options.hashes ?? DEFAULT_DEB_HASHES);
   const maxControlTar = options.maxControlTarSize ?? 64 * 1024 * 1024;
-  const reader = new ByteReader(stream, {
+  const reader = new ByteReader(input, {
     key,
     onChunk: (chunk, owned) => hasher.update(chunk, owned),
     hashFile: (path, offset, length) => hasher.updateFromFile(path, offset, length),
