@@ -27,6 +27,7 @@
  */
 import { readAll, type Storage, type WriteOptions } from "../storage/storage.ts";
 import { MkrepoError } from "../errors.ts";
+import { runPooled } from "../util/bounded_pool.ts";
 
 /** How to put a file back if the publication fails part way. */
 export type Restore =
@@ -158,23 +159,15 @@ async function writeGroup(
   options: PublishOptions,
   done: OutputFile[],
 ): Promise<void> {
-  const queue = [...files];
-  const worker = async () => {
-    for (let f = queue.shift(); f; f = queue.shift()) {
-      options.onWrite?.(f.key, "write");
-      if (!options.dryRun) {
-        // Counted as done before the answer: a write whose answer is lost (a dropped
-        // connection) may have happened, and putting back what was there is harmless if not.
-        done.push(f);
-        await storage.write(f.key, f.data, writeOptions(f, options));
-      }
+  await runPooled(files, options.concurrency ?? 8, async (f) => {
+    options.onWrite?.(f.key, "write");
+    if (!options.dryRun) {
+      // Counted as done before the answer: a write whose answer is lost (a dropped
+      // connection) may have happened, and putting back what was there is harmless if not.
+      done.push(f);
+      await storage.write(f.key, f.data, writeOptions(f, options));
     }
-  };
-  const results = await Promise.allSettled(
-    Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker),
-  );
-  const failed = results.find((r) => r.status === "rejected");
-  if (failed) throw (failed as PromiseRejectedResult).reason;
+  });
 }
 
 /** The etag of `key` if it holds exactly `data` now, else undefined. */

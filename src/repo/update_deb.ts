@@ -5,16 +5,11 @@
  * @module
  */
 import { type ObjectInfo, readSource, type Storage } from "../storage/storage.ts";
-import type { DebPackage, DebSource } from "../record/deb_package.ts";
-import type { HashName } from "../record/checksums.ts";
+import { debFileKind, type DebPackage, type DebSource } from "../record/deb_package.ts";
+import { DEFAULT_DEB_HASHES, type HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
 import { plural } from "../util/plural.ts";
-import {
-  debFileKind,
-  poolPlace,
-  poolPlaceProblem,
-  undeclaredComponentWarnings,
-} from "../plan/pool_path.ts";
+import { poolPlace, poolPlaceProblem, undeclaredComponentWarnings } from "../plan/pool_path.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
 import { planCleanup, publishRun } from "./publish_steps.ts";
 import { publicKeyFile } from "./public_key.ts";
@@ -80,7 +75,7 @@ export async function updateDebRepository(
   options: DebUpdateOptions,
 ): Promise<RepoSummary> {
   const events = options.events;
-  const hashes = options.hashes ?? ["md5", "sha256"];
+  const hashes = options.hashes ?? [...DEFAULT_DEB_HASHES];
   const objects = options.objects ?? (await Array.fromAsync(storage.list("")));
   const byKey = new Map(objects.map((o) => [o.key, o]));
   const published = await readPublishedDeb(storage, byKey);

@@ -10,12 +10,13 @@ import type { RpmPackage } from "../record/rpm_package.ts";
 import { compareRpmPackages } from "../record/rpm_package.ts";
 import { readRpm } from "../reader/rpm/read_rpm.ts";
 import { decompress } from "../util/decompress.ts";
-import { compressionSuffix } from "../index/compress.ts";
+import { compressionSuffix } from "../util/compression.ts";
 import { plural } from "../util/plural.ts";
 import { mergeRepodata, readRepodata } from "../index/rpm/read_metadata.ts";
 import {
   hasCompleteRepodata,
   readRepomd,
+  REPOMD,
   type Repomd,
   type RepomdRecord,
   splitRecords,
@@ -66,7 +67,6 @@ export interface RpmUpdateOptions {
   beforePublish?: (summary: RepoSummary) => Promise<void>;
 }
 
-const REPOMD = "repodata/repomd.xml";
 const MALFORMED = "repodata/malformed_list.txt";
 
 /** What the repository currently publishes. */

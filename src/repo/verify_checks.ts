@@ -6,7 +6,7 @@
 import { type ObjectInfo, readSource, type Storage } from "../storage/storage.ts";
 import type { RepoKind } from "../plan/layout.ts";
 import { hashStream } from "../reader/hashing.ts";
-import type { Checksums, HashName } from "../record/checksums.ts";
+import { type Checksums, HASH_NAMES } from "../record/checksums.ts";
 
 /** Options of verifyRepository(). */
 export interface VerifyOptions {
@@ -26,8 +26,6 @@ export interface VerifyReport {
   problems: string[];
   checked: { indexFiles: number; packages: number; signatures: number };
 }
-
-const HASHES: readonly HashName[] = ["md5", "sha1", "sha256", "sha512"];
 
 /** Shared state of one verification. */
 export interface VerifyContext {
@@ -55,7 +53,7 @@ export async function checkFile(
     return false;
   }
   if (!read) return true;
-  const algorithms = HASHES.filter((h) => expected[h] !== undefined);
+  const algorithms = HASH_NAMES.filter((h) => expected[h] !== undefined);
   const actual = await hashStream(await readSource(ctx.storage, key), algorithms);
   for (const h of algorithms) {
     if (actual[h] !== expected[h]?.toLowerCase()) {
@@ -64,17 +62,4 @@ export async function checkFile(
     }
   }
   return true;
-}
-
-/** Runs checks with bounded concurrency. */
-export async function runChecks(
-  tasks: (() => Promise<unknown>)[],
-  concurrency: number,
-): Promise<void> {
-  const queue = [...tasks];
-  await Promise.all(
-    Array.from({ length: Math.max(1, concurrency) }, async () => {
-      for (let t = queue.shift(); t; t = queue.shift()) await t();
-    }),
-  );
 }

@@ -5,18 +5,17 @@
  * @module
  */
 import { readAll } from "../storage/storage.ts";
-import { readRepomd } from "../index/rpm/repomd_xml.ts";
+import { readRepomd, REPOMD } from "../index/rpm/repomd_xml.ts";
 import { readPrimary } from "../index/rpm/read_metadata.ts";
 import { hashStream } from "../reader/hashing.ts";
-import type { Checksums } from "../record/checksums.ts";
+import { type Checksums, isHashName } from "../record/checksums.ts";
 import { compressionOf, decompress } from "../util/decompress.ts";
-import { checkFile, runChecks, type VerifyContext } from "./verify_checks.ts";
-
-const REPOMD = "repodata/repomd.xml";
+import { checkFile, type VerifyContext } from "./verify_checks.ts";
+import { runPooled } from "../util/bounded_pool.ts";
 
 function sums(type: string, value: string, size: number | undefined): Checksums | undefined {
   const name = type === "sha" ? "sha1" : type;
-  if (!["md5", "sha1", "sha256", "sha512"].includes(name)) return undefined;
+  if (!isHashName(name)) return undefined;
   return { size: size ?? -1, [name]: value };
 }
 
@@ -41,8 +40,10 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
   }
   const repomd = readRepomd(new TextDecoder().decode(repomdBytes), { key: REPOMD });
   const failed = new Set<string>(); // record types whose file is missing or altered
-  await runChecks(
-    repomd.records.map((rec) => async () => {
+  await runPooled(
+    repomd.records,
+    4,
+    async (rec) => {
       report.checked.indexFiles++;
       const key = rec.location.href;
       const expected = sums(rec.checksum.type, rec.checksum.value, rec.size);
@@ -78,8 +79,7 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
           );
         }
       }
-    }),
-    4,
+    },
   );
   const primary = repomd.records.find((r) => r.type === "primary");
   if (!primary) {
@@ -100,5 +100,5 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
       { size: pkg.size.package };
     tasks.push(() => checkFile(ctx, pkg.location.href, expected, "package", options.deep ?? false));
   }
-  await runChecks(tasks, options.concurrency ?? 4);
+  await runPooled(tasks, options.concurrency ?? 4, (check) => check());
 }

@@ -102,10 +102,15 @@ export async function readAll(storage: Storage, key: string): Promise<Uint8Array
   return concatBytes(await Array.fromAsync(stream));
 }
 
+/** Reads a whole (small) object as UTF-8 text. Use only for indexes, never packages. */
+export async function readText(storage: Storage, key: string): Promise<string> {
+  return new TextDecoder().decode(await readAll(storage, key));
+}
+
 /** Reads a whole (small) object as UTF-8 text, or undefined when absent. */
 export async function readTextIfExists(storage: Storage, key: string): Promise<string | undefined> {
   try {
-    return new TextDecoder().decode(await readAll(storage, key));
+    return await readText(storage, key);
   } catch (err) {
     if (err && typeof err === "object" && "code" in err && err.code === "not-found") {
       return undefined;

@@ -8,7 +8,7 @@ import {
   packageHasher,
   setHashWorkers,
 } from "../../../src/reader/hashing.ts";
-import { orderedPool } from "../../../src/util/ordered_pool.ts";
+import { orderedPool } from "../../../src/util/bounded_pool.ts";
 
 const MIB = 1024 * 1024;
 
