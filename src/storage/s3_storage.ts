@@ -22,7 +22,8 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { MkrepoError } from "../errors.ts";
 import { withRetry } from "./retry.ts";
 import { isInvalidRange, isNotFound, s3Error, type S3Op, type WriteContext } from "./s3_errors.ts";
-import { emptyStream, type RangeAnswer, rangedRead, ReadBudget } from "./s3_ranged_read.ts";
+import { emptyStream, type RangeAnswer, rangedRead } from "./s3_ranged_read.ts";
+import { ReadBudget } from "./read_budget.ts";
 import type {
   ObjectInfo,
   ReadRange,
