@@ -103,11 +103,14 @@ export function isEmptyPlan(plan: PublishPlan): boolean {
     plan.remove.length === 0 && (plan.expired?.keys.length ?? 0) === 0;
 }
 
+/** Files written at once within one group: a fixed number, not `--concurrency` (packages). */
+export const WRITES_IN_FLIGHT = 8;
+
 /** Options of publish(). */
 export interface PublishOptions {
   dryRun?: boolean;
   publicRead?: boolean;
-  /** Files written in parallel within one group (default 8). */
+  /** Files written in parallel within one group (default WRITES_IN_FLIGHT). */
   concurrency?: number;
   /** Called for every key written or removed (or planned, in dry-run mode). */
   onWrite?: (key: string, action: "write" | "remove") => void;
@@ -159,7 +162,7 @@ async function writeGroup(
   options: PublishOptions,
   done: OutputFile[],
 ): Promise<void> {
-  await runPooled(files, options.concurrency ?? 8, async (f) => {
+  await runPooled(files, options.concurrency ?? WRITES_IN_FLIGHT, async (f) => {
     options.onWrite?.(f.key, "write");
     if (!options.dryRun) {
       // Counted as done before the answer: a write whose answer is lost (a dropped

@@ -87,7 +87,7 @@ export async function readRecordedSettings(
   byKey: ReadonlyMap<string, ObjectInfo>,
 ): Promise<{ settings: RepoSettings; text: string } | undefined> {
   if (!byKey.has(SETTINGS_KEY)) return undefined;
-  const text = new TextDecoder().decode(await readAll(storage, SETTINGS_KEY));
+  const text = await readText(storage, SETTINGS_KEY);
   return { settings: parseSettings(text, storage.describe(SETTINGS_KEY)), text };
 }
 

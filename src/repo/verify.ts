@@ -17,6 +17,7 @@ import { verifyRpmRepository } from "./verify_rpm.ts";
 import { runPooled } from "../util/bounded_pool.ts";
 import {
   checkFile,
+  INDEX_CHECKS_IN_FLIGHT,
   type VerifyContext,
   type VerifyOptions,
   type VerifyReport,
@@ -138,7 +139,7 @@ async function verifyDeb(ctx: VerifyContext): Promise<void> {
         }
       });
     }
-    await runPooled(tasks, 8, (check) => check());
+    await runPooled(tasks, INDEX_CHECKS_IN_FLIGHT, (check) => check());
     for (const [path] of release.entries) {
       const m = /^(.*\/(Packages|Sources))(\.gz|\.xz)?$/.exec(path);
       if (!m || (m[3] && release.entries.has(m[1]))) continue; // read the plain form when listed

@@ -14,9 +14,12 @@ export interface VerifyOptions {
   deep?: boolean;
   /** Armored public key(s) the signatures must verify with; without it signatures are not checked. */
   publicKey?: string;
-  /** Packages read in parallel with `deep`. */
+  /** Package files checked at once (`--concurrency`; default 4). */
   concurrency?: number;
 }
+
+/** Index files (and their by-hash copies) checked at once: a fixed number, not `--concurrency`. */
+export const INDEX_CHECKS_IN_FLIGHT = 8;
 
 /** What verify found. */
 export interface VerifyReport {

@@ -4,13 +4,13 @@
  * the sha256 package id).
  * @module
  */
-import { readAll } from "../storage/storage.ts";
+import { readAll, readText } from "../storage/storage.ts";
 import { readRepomd, REPOMD } from "../index/rpm/repomd_xml.ts";
 import { readPrimary } from "../index/rpm/read_metadata.ts";
 import { hashStream } from "../reader/hashing.ts";
 import { type Checksums, isHashName } from "../record/checksums.ts";
 import { compressionOf, decompress } from "../util/decompress.ts";
-import { checkFile, type VerifyContext } from "./verify_checks.ts";
+import { checkFile, INDEX_CHECKS_IN_FLIGHT, type VerifyContext } from "./verify_checks.ts";
 import { runPooled } from "../util/bounded_pool.ts";
 
 function sums(type: string, value: string, size: number | undefined): Checksums | undefined {
@@ -32,7 +32,7 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
     if (!byKey.has(REPOMD + ".asc")) {
       report.problems.push(`${REPOMD}: not signed (no repomd.xml.asc)`);
     } else {
-      const signature = new TextDecoder().decode(await readAll(storage, REPOMD + ".asc"));
+      const signature = await readText(storage, REPOMD + ".asc");
       const { verifyDetached } = await import("../sign/openpgp_verify.ts");
       const r = await verifyDetached(repomdBytes, signature, options.publicKey);
       if (!r.ok) report.problems.push(`${REPOMD}.asc: signature does not verify (${r.reason})`);
@@ -42,7 +42,7 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
   const failed = new Set<string>(); // record types whose file is missing or altered
   await runPooled(
     repomd.records,
-    4,
+    INDEX_CHECKS_IN_FLIGHT,
     async (rec) => {
       report.checked.indexFiles++;
       const key = rec.location.href;
