@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { MkrepoError } from "../errors.ts";
-import type { HashName } from "../record/checksums.ts";
+import { DEFAULT_DEB_HASHES, type HashName, isHashName } from "../record/checksums.ts";
 import { debArchitectureProblem } from "../record/deb_fields.ts";
 import { type Command, OPTIONS, type OptionSpec } from "./options.ts";
 import { USAGE } from "./help.ts";
@@ -141,10 +141,10 @@ export function parseCli(argv: readonly string[]): CliOptions {
       throw usage(`--concurrency must be an integer from 1 to 256, not "${str("concurrency")}"`);
     }
   }
-  const hashes = list(str("deb-hashes") ?? "md5,sha256");
+  const hashes = list(str("deb-hashes") ?? DEFAULT_DEB_HASHES.join(","));
   const hashesGiven = str("deb-hashes") !== undefined;
   for (const h of hashes) {
-    if (!["md5", "sha1", "sha256", "sha512"].includes(h)) {
+    if (!isHashName(h)) {
       throw usage(`--deb-hashes: unknown digest "${h}" (use md5, sha1, sha256, sha512)`);
     }
   }

@@ -18,6 +18,7 @@ import { updateRepository } from "../repo/update.ts";
 import { type VerifyReport, verifyRepository } from "../repo/verify.ts";
 import type { RepoSummary } from "../repo/run_types.ts";
 import { createSigner, type Signer } from "../sign/signer.ts";
+import { readKeyText } from "../sign/key_file.ts";
 import { runKeygen } from "./keygen_command.ts";
 import { removePattern } from "../plan/remove_patterns.ts";
 import { defaultGpgKey } from "../sign/gpg_signer.ts";
@@ -33,17 +34,10 @@ async function signerFor(
 ): Promise<Signer | undefined> {
   if (!opts.sign) return undefined;
   if (opts.signKeyFile !== undefined) {
-    let armoredKey: string;
-    try {
-      armoredKey = await Deno.readTextFile(opts.signKeyFile);
-    } catch (err) {
-      throw new MkrepoError({
-        code: "signing",
-        action: "read key file",
-        key: opts.signKeyFile,
-        reason: err instanceof Error ? err.message : String(err),
-      });
-    }
+    const armoredKey = await readKeyText(opts.signKeyFile, {
+      code: "signing",
+      action: "read key file",
+    });
     return await createSigner({ armoredKey, passphrase: config.signingPassphrase });
   }
   if (config.signingKey !== undefined) {
@@ -132,16 +126,7 @@ async function runVerify(opts: CliOptions): Promise<number> {
   const config = readConfig();
   let publicKey: string | undefined;
   if (opts.verifyKey !== undefined) {
-    try {
-      publicKey = await Deno.readTextFile(opts.verifyKey);
-    } catch (err) {
-      throw new MkrepoError({
-        code: "usage",
-        action: "read key file",
-        key: opts.verifyKey,
-        reason: err instanceof Error ? err.message : String(err),
-      });
-    }
+    publicKey = await readKeyText(opts.verifyKey, { code: "usage", action: "read key file" });
   }
   const reports: VerifyReport[] = [];
   for (const arg of opts.paths) {

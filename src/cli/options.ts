@@ -45,7 +45,7 @@ export const OPTIONS = {
   concurrency: {
     type: "string",
     arg: "N",
-    help: "packages read in parallel (default: 4 on disk, 16 on S3)",
+    help: "packages read (verify: checked) in parallel (default: 4 on disk, 16 on S3)",
     group: "general",
   },
   force: {

@@ -47,6 +47,5 @@ export function s3Settings(opts: CliOptions, config: RunConfig, kind: "fs" | "s3
     storageClass: opts.s3.storageClass,
     sse: opts.s3.sse as S3Settings["sse"],
     sseKmsKeyId: opts.s3.sseKmsKeyId,
-    concurrency: opts.concurrency,
   };
 }

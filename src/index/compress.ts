@@ -11,17 +11,7 @@ import { createGzip, createZstdCompress } from "node:zlib";
 import type { Transform } from "node:stream";
 import { hashBytes, MultiHasher } from "../util/multi_hasher.ts";
 import type { Checksums, HashName } from "../record/checksums.ts";
-
-/** Compression of an index file. */
-export type Compression = "none" | "gzip" | "xz" | "zstd";
-
-/** File-name suffix of each compression. */
-export const compressionSuffix: Record<Compression, string> = {
-  none: "",
-  gzip: ".gz",
-  xz: ".xz",
-  zstd: ".zst",
-};
+import type { Compression } from "../util/compression.ts";
 
 /** One encoded form. */
 export interface Encoded {

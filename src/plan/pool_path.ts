@@ -6,6 +6,7 @@
  * component `main`. We accept every component the user declared or an existing Release lists.
  * @module
  */
+import { debFileKind } from "../record/deb_package.ts";
 
 /** Dist and component of a pool file. */
 export interface PoolPlace {
@@ -97,10 +98,4 @@ export function poolPlaceProblem(
     }
   }
   return undefined;
-}
-
-/** Package file kinds found in a pool, by extension. */
-export function debFileKind(key: string): "deb" | "udeb" | "ddeb" | "dsc" | undefined {
-  const m = /\.(deb|udeb|ddeb|dsc)$/.exec(key);
-  return m ? (m[1] as "deb" | "udeb" | "ddeb" | "dsc") : undefined;
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import type { ObjectInfo, Storage } from "../storage/storage.ts";
-import { readAll } from "../storage/storage.ts";
+import { readAll, readText } from "../storage/storage.ts";
 import type { Checksums } from "../record/checksums.ts";
 import { MultiHasher } from "../util/multi_hasher.ts";
 import type { Signer } from "../sign/signer.ts";
@@ -38,10 +38,6 @@ export async function holdsContent(
 /** Why a set of entry points is not whole, or undefined when it is. */
 export type Flaw = string | undefined;
 
-async function text(storage: Storage, key: string): Promise<string> {
-  return new TextDecoder().decode(await readAll(storage, key));
-}
-
 /**
  * Checks a Debian dist's entry points: signed with `signer` — InRelease and Release.gpg verify
  * with its key and InRelease signs exactly Release; unsigned — Release alone.
@@ -61,12 +57,16 @@ export async function debEntryFlaw(
   const { verifyClearSigned, verifyDetached } = await import("../sign/openpgp_verify.ts");
   const key = await signer.publicKeyArmored();
   const release = await readAll(storage, base + "Release");
-  const inRelease = await verifyClearSigned(await text(storage, base + "InRelease"), key);
+  const inRelease = await verifyClearSigned(await readText(storage, base + "InRelease"), key);
   if (!inRelease.ok) return `InRelease does not verify (${inRelease.reason})`;
   if (inRelease.signedText?.trimEnd() !== new TextDecoder().decode(release).trimEnd()) {
     return "InRelease and Release differ";
   }
-  const detached = await verifyDetached(release, await text(storage, base + "Release.gpg"), key);
+  const detached = await verifyDetached(
+    release,
+    await readText(storage, base + "Release.gpg"),
+    key,
+  );
   return detached.ok ? undefined : `Release.gpg does not verify (${detached.reason})`;
 }
 
@@ -84,7 +84,7 @@ export async function detachedSignatureFlaw(
   const { verifyDetached } = await import("../sign/openpgp_verify.ts");
   const r = await verifyDetached(
     data,
-    await text(storage, sigKey),
+    await readText(storage, sigKey),
     await signer.publicKeyArmored(),
   );
   return r.ok ? undefined : `${sigKey} does not verify (${r.reason})`;

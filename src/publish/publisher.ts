@@ -30,6 +30,7 @@
 import { readAll, type Storage, type WriteOptions } from "../storage/storage.ts";
 import { MkrepoError } from "../errors.ts";
 import { removePackageFiles } from "./remove_packages.ts";
+import { runPooled } from "../util/bounded_pool.ts";
 
 /** How to put a file back if the publication fails part way. */
 export type Restore =
@@ -124,11 +125,14 @@ export function isEmptyPlan(plan: PublishPlan): boolean {
     (plan.expiredPackages?.files.length ?? 0) === 0;
 }
 
+/** Files written at once within one group: a fixed number, not `--concurrency` (packages). */
+export const WRITES_IN_FLIGHT = 8;
+
 /** Options of publish(). */
 export interface PublishOptions {
   dryRun?: boolean;
   publicRead?: boolean;
-  /** Files written in parallel within one group (default 8). */
+  /** Files written in parallel within one group (default WRITES_IN_FLIGHT). */
   concurrency?: number;
   /** Called for every key written or removed (or planned, in dry-run mode). */
   onWrite?: (key: string, action: "write" | "remove") => void;
@@ -180,23 +184,15 @@ async function writeGroup(
   options: PublishOptions,
   done: OutputFile[],
 ): Promise<void> {
-  const queue = [...files];
-  const worker = async () => {
-    for (let f = queue.shift(); f; f = queue.shift()) {
-      options.onWrite?.(f.key, "write");
-      if (!options.dryRun) {
-        // Counted as done before the answer: a write whose answer is lost (a dropped
-        // connection) may have happened, and putting back what was there is harmless if not.
-        done.push(f);
-        await writeFile(storage, f, options);
-      }
+  await runPooled(files, options.concurrency ?? WRITES_IN_FLIGHT, async (f) => {
+    options.onWrite?.(f.key, "write");
+    if (!options.dryRun) {
+      // Counted as done before the answer: a write whose answer is lost (a dropped
+      // connection) may have happened, and putting back what was there is harmless if not.
+      done.push(f);
+      await writeFile(storage, f, options);
     }
-  };
-  const results = await Promise.allSettled(
-    Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker),
-  );
-  const failed = results.find((r) => r.status === "rejected");
-  if (failed) throw (failed as PromiseRejectedResult).reason;
+  });
 }
 
 /** Writes one file, conditionally when it says so (a refusal not settled by our bytes: conflict). */

@@ -4,15 +4,16 @@
  * with it, in stream order, so a caller that reads or skips to the end has seen and hashed every
  * byte exactly once. The tap may return a promise (backpressure): the reader waits for it.
  * Chunks are kept in a list and copied once per readExact, whatever the number of chunks.
- * When the stream is a marked local file (util/local_file.ts) and the caller gives `hashFile`,
- * long skips are not pulled through the stream: the tap hashes that stretch of the file itself
- * (on a hash worker), and the reader goes on from the file.
+ * When the source names the local file behind the stream (util/byte_source.ts) and the caller
+ * gives `hashFile`, long skips are not pulled through the stream: the tap hashes that stretch of
+ * the file itself (on a hash worker), and the reader goes on from the file.
  * Short reads throw a MkrepoError carrying the object key and the byte offset.
  * @module
  */
 import { MkrepoError } from "../errors.ts";
 import { giveBuffer, takeBuffer } from "../util/buffer_pool.ts";
-import { localFileOf, type LocalFileSource } from "../util/local_file.ts";
+import { type ByteSource, byteSource } from "../util/byte_source.ts";
+import { FileCursor, type LocalFileRange } from "../util/local_file.ts";
 
 /** Options of a ByteReader. */
 export interface ByteReaderOptions {
@@ -32,7 +33,7 @@ export interface ByteReaderOptions {
   /**
    * Hashes bytes [offset, offset + length) of a local file (to its end without a length) as if
    * they had gone through onChunk; resolves with the number of bytes hashed and whether the
-   * file ends right after them. Used for long skips of marked local-file streams.
+   * file ends right after them. Used for long skips of sources that name their local file.
    */
   hashFile?: (path: string, offset: number, length?: number) => Promise<FileHashed>;
 }
@@ -68,9 +69,9 @@ export function isByteStream(stream: ReadableStream<Uint8Array>): boolean {
 export class ByteReader {
   readonly key: string;
   #reader: ReadableStreamDefaultReader<Uint8Array>;
-  #file?: LocalFileSource;
+  #file?: LocalFileRange;
   #hashFile?: ByteReaderOptions["hashFile"];
-  #fileHandle?: Deno.FsFile; // after a delegated skip, the rest is read from the file
+  #cursor?: FileCursor; // after a delegated skip, the rest is read from the file
   #fromFile = false;
   #pulled = 0; // bytes received from the source
   #lastChunk = 0;
@@ -83,10 +84,12 @@ export class ByteReader {
   #offset = 0; // bytes handed out or skipped so far
   #done = false;
 
-  constructor(stream: ReadableStream<Uint8Array>, options: ByteReaderOptions) {
+  /** Reads `input`: a stream, or a source that may also name the local file behind it. */
+  constructor(input: ReadableStream<Uint8Array> | ByteSource, options: ByteReaderOptions) {
+    const { stream, file } = byteSource(input);
     this.key = options.key;
     this.#owned = options.ownsChunks ?? isByteStream(stream);
-    this.#file = localFileOf(stream);
+    this.#file = file;
     this.#hashFile = options.hashFile;
     this.#reader = stream.getReader();
     this.#onChunk = options.onChunk;
@@ -122,12 +125,9 @@ export class ByteReader {
     const left = file.end === undefined ? Infinity : file.end - at;
     if (left <= 0) return { done: true, value: undefined };
     try {
-      if (!this.#fileHandle) {
-        this.#fileHandle = await Deno.open(file.path, { read: true });
-        await this.#fileHandle.seek(at, Deno.SeekMode.Start);
-      }
+      this.#cursor ??= new FileCursor(file.path, at);
       const buf = takeBuffer();
-      const n = await this.#fileHandle.read(left < buf.length ? buf.subarray(0, left) : buf);
+      const n = await this.#cursor.read(left < buf.length ? buf.subarray(0, left) : buf);
       if (n === null) {
         giveBuffer(buf.buffer);
         return { done: true, value: undefined };
@@ -146,12 +146,8 @@ export class ByteReader {
   }
 
   #closeFile(): void {
-    try {
-      this.#fileHandle?.close();
-    } catch {
-      // already closed
-    }
-    this.#fileHandle = undefined;
+    this.#cursor?.close();
+    this.#cursor = undefined;
   }
 
   /**
@@ -173,9 +169,7 @@ export class ByteReader {
     if (eof || want === undefined || (file.end !== undefined && at + bytes >= file.end)) {
       this.#done = true;
       this.#closeFile();
-    } else if (this.#fileHandle) {
-      await this.#fileHandle.seek(file.start + this.#pulled, Deno.SeekMode.Start);
-    }
+    } else this.#cursor?.seek(file.start + this.#pulled);
     if (length !== undefined && bytes < length) throw this.#short(length - bytes, what);
     return bytes;
   }

@@ -7,7 +7,7 @@
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
-import type { FromWorker, ToWorker } from "./hashing.ts";
+import type { FromWorker, ToWorker } from "./hash_pool.ts";
 import { FILE_READ_SIZE, readFileRange } from "../util/local_file.ts";
 
 interface WorkerScope {

@@ -200,6 +200,24 @@ export function fieldValue(fields: readonly Deb822Field[], name: string): string
 }
 
 /**
+ * The value of a field that must be there and not be empty; else throws "<what> has no <name>
+ * field" (code "malformed-package" unless told otherwise).
+ */
+export function requiredField(
+  fields: readonly Deb822Field[],
+  name: string,
+  options: { what: string; key?: string; code?: ErrorCode },
+): string {
+  const value = fieldValue(fields, name);
+  if (value) return value;
+  throw new MkrepoError({
+    code: options.code ?? "malformed-package",
+    key: options.key,
+    reason: `${options.what} has no ${name} field`,
+  });
+}
+
+/**
  * Splits a UTF-8 stream of paragraphs separated by empty lines (an existing Packages or Sources
  * index) and yields each one parsed, holding only one paragraph in memory at a time. Errors
  * use code "malformed-index" unless told otherwise. Stopping early cancels the stream.

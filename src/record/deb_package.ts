@@ -10,6 +10,18 @@ export type Deb822Field = [name: string, value: string];
 /** Kind of a binary package, from its file extension. */
 export type DebKind = "deb" | "udeb" | "ddeb";
 
+/** The Debian file kind a name ends in (.deb, .udeb, .ddeb, .dsc), or undefined for others. */
+export function debFileKind(name: string): DebKind | "dsc" | undefined {
+  const m = /\.(deb|udeb|ddeb|dsc)$/.exec(name);
+  return m ? (m[1] as DebKind | "dsc") : undefined;
+}
+
+/** The binary package kind a file name implies: .udeb, .ddeb, else deb. */
+export function debKindOf(name: string): DebKind {
+  const kind = debFileKind(name);
+  return kind === "udeb" || kind === "ddeb" ? kind : "deb";
+}
+
 /** One binary package (.deb, .udeb, .ddeb) as it appears in a Packages index. */
 export interface DebPackage {
   /** Storage key of the file, relative to the repository root ("pool/main/h/hello_2.10-3_amd64.deb"). */

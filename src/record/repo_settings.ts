@@ -8,7 +8,7 @@
  * @module
  */
 import { MkrepoError } from "../errors.ts";
-import type { HashName } from "./checksums.ts";
+import { DEFAULT_DEB_HASHES, type HashName, isHashName } from "./checksums.ts";
 
 /** Key of the settings file, relative to the repository root. */
 export const SETTINGS_KEY = "mkrepo.json";
@@ -58,8 +58,6 @@ export interface RepoSettings {
   deb?: DebSettings;
   rpm?: RpmSettings;
 }
-
-const HASHES = new Set(["md5", "sha1", "sha256", "sha512"]);
 
 /** Formats settings as the file's text (stable: the same settings give the same bytes). */
 export function settingsText(s: RepoSettings): string {
@@ -146,8 +144,8 @@ export function parseSettings(text: string, where: string): RepoSettings {
   }
   if (v.kind === "deb") {
     const d = (v.deb ?? {}) as Record<string, unknown>;
-    const hashes = strings(d.hashes ?? ["md5", "sha256"], "deb.hashes");
-    if (!hashes.every((h) => HASHES.has(h))) {
+    const hashes = strings(d.hashes ?? DEFAULT_DEB_HASHES, "deb.hashes");
+    if (!hashes.every(isHashName)) {
       throw fail(`"deb.hashes" may hold md5, sha1, sha256, sha512`);
     }
     settings.deb = {

@@ -4,6 +4,7 @@
  * packages it adds or changes, or every package once when public read is turned on.
  * @module
  */
+import { runPooled } from "../util/bounded_pool.ts";
 import type { RepoKind } from "../plan/layout.ts";
 import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
@@ -56,15 +57,11 @@ export async function applyPublicRead(
   const total = keys.length;
   const step = Math.max(100, Math.ceil(total / 10));
   if (total > 1) events.info(`Giving ${total} package files the public-read ACL`);
-  const queue = [...keys];
   let done = 0;
-  const worker = async () => {
-    for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
-      await storage.setPublicRead!(key);
-      events.detail(`Public read: ${key}`);
-      done++;
-      if (done % step === 0 && done < total) events.info(`public read: ${done}/${total} files`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 16) }, worker));
+  await runPooled(keys, options.concurrency ?? 16, async (key) => {
+    await storage.setPublicRead!(key);
+    events.detail(`Public read: ${key}`);
+    done++;
+    if (done % step === 0 && done < total) events.info(`public read: ${done}/${total} files`);
+  });
 }

@@ -7,7 +7,7 @@
 import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import { escapeControl, MkrepoError } from "../errors.ts";
 import { packageKeyProblem } from "../plan/package_key.ts";
-import { orderedPool } from "../util/ordered_pool.ts";
+import { orderedPool } from "../util/bounded_pool.ts";
 import type { RepoKind } from "../plan/layout.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
 

@@ -6,7 +6,8 @@
  * The file is published with the indexes, before the entry points (see docs/decisions.md).
  * @module
  */
-import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
+import { DEFAULT_DEB_HASHES, HASH_NAMES } from "../record/checksums.ts";
+import { type ObjectInfo, readText, type Storage } from "../storage/storage.ts";
 import { MkrepoError } from "../errors.ts";
 import { detectKind, type RepoKind } from "../plan/layout.ts";
 import {
@@ -69,7 +70,7 @@ export interface ResolvedSettings {
   file?: OutputFile;
 }
 
-const DEFAULT_HASHES: DebSettings["hashes"] = ["md5", "sha256"];
+const DEFAULT_HASHES: DebSettings["hashes"] = [...DEFAULT_DEB_HASHES];
 
 /** The kind of a repository: from its packages, else its settings, else its published metadata. */
 export function repositoryKind(
@@ -90,7 +91,7 @@ export async function readRecordedSettings(
   byKey: ReadonlyMap<string, ObjectInfo>,
 ): Promise<{ settings: RepoSettings; text: string } | undefined> {
   if (!byKey.has(SETTINGS_KEY)) return undefined;
-  const text = new TextDecoder().decode(await readAll(storage, SETTINGS_KEY));
+  const text = await readText(storage, SETTINGS_KEY);
   return { settings: parseSettings(text, storage.describe(SETTINGS_KEY)), text };
 }
 
@@ -105,7 +106,7 @@ export async function deriveSettings(
   objects: readonly ObjectInfo[],
 ): Promise<RepoSettings | undefined> {
   const byKey = new Map(objects.map((o) => [o.key, o]));
-  const text = async (key: string) => new TextDecoder().decode(await readAll(storage, key));
+  const text = (key: string) => readText(storage, key);
   const kind = repositoryKind(objects);
   const keys = new Set<string>();
   const issuers = async (key: string) => {
@@ -268,7 +269,7 @@ export async function resolveSettings(
       origin: d.origin ?? p?.origin,
       label: d.label ?? p?.label,
       description: d.description ?? p?.description,
-      hashes: (["md5", "sha1", "sha256", "sha512"] as const).filter((h) => hashes.includes(h)),
+      hashes: HASH_NAMES.filter((h) => hashes.includes(h)),
     };
   } else {
     settings.rpm = {

@@ -4,17 +4,12 @@
  * publish in the safe order. The only module that knows this whole order for Debian.
  * @module
  */
-import type { ObjectInfo, Storage } from "../storage/storage.ts";
-import type { DebPackage, DebSource } from "../record/deb_package.ts";
-import type { HashName } from "../record/checksums.ts";
+import { type ObjectInfo, readSource, type Storage } from "../storage/storage.ts";
+import { debFileKind, type DebPackage, type DebSource } from "../record/deb_package.ts";
+import { DEFAULT_DEB_HASHES, type HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
 import { plural } from "../util/plural.ts";
-import {
-  debFileKind,
-  poolPlace,
-  poolPlaceProblem,
-  undeclaredComponentWarnings,
-} from "../plan/pool_path.ts";
+import { poolPlace, poolPlaceProblem, undeclaredComponentWarnings } from "../plan/pool_path.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
 import { planCleanup, publishRun } from "./publish_steps.ts";
 import { publicKeyFile } from "./public_key.ts";
@@ -87,7 +82,7 @@ export async function updateDebRepository(
   options: DebUpdateOptions,
 ): Promise<RepoSummary> {
   const events = options.events;
-  const hashes = options.hashes ?? ["md5", "sha256"];
+  const hashes = options.hashes ?? [...DEFAULT_DEB_HASHES];
   const objects = options.objects ?? (await Array.fromAsync(storage.list("")));
   const byKey = new Map(objects.map((o) => [o.key, o]));
   const published = await readPublishedDeb(storage, byKey);
@@ -140,11 +135,16 @@ export async function updateDebRepository(
     check: (o) => poolPlaceProblem(o.key, components),
     read: async (o) => {
       const kind = debFileKind(o.key)!;
-      const stream = await storage.read(o.key);
       if (kind !== "dsc") {
-        return await readDeb(stream, { key: o.key, kind, hashes, mtime: o.mtime, etag: o.etag });
+        const source = await readSource(storage, o.key);
+        return await readDeb(source, { key: o.key, kind, hashes, mtime: o.mtime, etag: o.etag });
       }
-      const src = await readDsc(stream, { key: o.key, hashes, mtime: o.mtime, etag: o.etag });
+      const src = await readDsc(await storage.read(o.key), {
+        key: o.key,
+        hashes,
+        mtime: o.mtime,
+        etag: o.etag,
+      });
       await completeSourceHashes(storage, src, hashes, byKey);
       return src;
     },
@@ -256,7 +256,7 @@ async function completeSourceHashes(
       });
     }
     if (!hasHashes(f.checksums, hashes)) {
-      const sums = await hashStream(await storage.read(key), hashes);
+      const sums = await hashStream(await readSource(storage, key), hashes);
       f.checksums = { ...sums, ...f.checksums };
     }
   }

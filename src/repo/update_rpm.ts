@@ -5,17 +5,18 @@
  * order. The only module that knows this whole order for RPM.
  * @module
  */
-import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
+import { type ObjectInfo, readAll, readSource, type Storage } from "../storage/storage.ts";
 import type { RpmPackage } from "../record/rpm_package.ts";
 import { compareRpmPackages } from "../record/rpm_package.ts";
 import { readRpm } from "../reader/rpm/read_rpm.ts";
 import { decompress } from "../util/decompress.ts";
-import { compressionSuffix } from "../index/compress.ts";
+import { compressionSuffix } from "../util/compression.ts";
 import { plural } from "../util/plural.ts";
 import { mergeRepodata, readRepodata } from "../index/rpm/read_metadata.ts";
 import {
   hasCompleteRepodata,
   readRepomd,
+  REPOMD,
   type Repomd,
   type RepomdRecord,
   splitRecords,
@@ -80,7 +81,6 @@ export interface RpmUpdateOptions {
   beforePublish?: (summary: RepoSummary) => Promise<void>;
 }
 
-const REPOMD = "repodata/repomd.xml";
 const MALFORMED = "repodata/malformed_list.txt";
 
 /** What the repository currently publishes. */
@@ -181,7 +181,7 @@ export async function updateRpmRepository(
     force: options.force,
     readCache: options.readCache,
     read: async (o) =>
-      readRpm(await storage.read(o.key), { key: o.key, mtime: o.mtime, etag: o.etag }),
+      readRpm(await readSource(storage, o.key), { key: o.key, mtime: o.mtime, etag: o.etag }),
   });
   packages.push(...records);
   const drops = dropRpms(packages, pending, { options, byKey, summary, cleanup });

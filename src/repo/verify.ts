@@ -5,16 +5,19 @@
  * verify against the given public key. Problems are collected, never thrown one by one.
  * @module
  */
-import { readAll, type Storage } from "../storage/storage.ts";
+import { readAll, readText, type Storage } from "../storage/storage.ts";
+import { MkrepoError } from "../errors.ts";
 import type { Checksums } from "../record/checksums.ts";
-import { parseRelease, stripClearSign } from "../index/deb/release_file.ts";
+import { parseRelease } from "../index/deb/release_file.ts";
+import { stripClearSign } from "../record/clear_signed.ts";
 import { readParagraphs } from "../record/deb822.ts";
 import { compressionOf, decompress } from "../util/decompress.ts";
 import { packageFromParagraph, sourceFromParagraph } from "../index/deb/paragraphs.ts";
 import { verifyRpmRepository } from "./verify_rpm.ts";
+import { runPooled } from "../util/bounded_pool.ts";
 import {
   checkFile,
-  runChecks,
+  INDEX_CHECKS_IN_FLIGHT,
   type VerifyContext,
   type VerifyOptions,
   type VerifyReport,
@@ -81,10 +84,6 @@ async function unreferencedFiles(ctx: VerifyContext): Promise<string[]> {
   ).sort();
 }
 
-async function text(storage: Storage, key: string): Promise<string> {
-  return new TextDecoder().decode(await readAll(storage, key));
-}
-
 async function verifyDeb(ctx: VerifyContext): Promise<void> {
   const { storage, byKey, report, options } = ctx;
   const dists = new Set<string>();
@@ -103,8 +102,12 @@ async function verifyDeb(ctx: VerifyContext): Promise<void> {
     }
     let releaseText: string | undefined;
     if (byKey.has(base + "InRelease")) {
-      const inRelease = await text(storage, base + "InRelease");
-      releaseText = stripClearSign(inRelease);
+      const inRelease = await readText(storage, base + "InRelease");
+      try {
+        releaseText = stripClearSign(inRelease, { key: base + "InRelease" });
+      } catch (err) {
+        report.problems.push(`${base}InRelease: ${err instanceof MkrepoError ? err.reason : err}`);
+      }
       if (options.publicKey) {
         report.checked.signatures++;
         const { verifyClearSigned } = await import("../sign/openpgp_verify.ts");
@@ -126,7 +129,7 @@ async function verifyDeb(ctx: VerifyContext): Promise<void> {
         const { verifyDetached } = await import("../sign/openpgp_verify.ts");
         const r = await verifyDetached(
           releaseBytes,
-          await text(storage, base + "Release.gpg"),
+          await readText(storage, base + "Release.gpg"),
           options.publicKey,
         );
         if (!r.ok) {
@@ -137,7 +140,8 @@ async function verifyDeb(ctx: VerifyContext): Promise<void> {
     if (options.publicKey && !byKey.has(base + "InRelease") && !byKey.has(base + "Release.gpg")) {
       report.problems.push(`${base}: not signed (no InRelease or Release.gpg)`);
     }
-    const release = parseRelease(releaseText!);
+    if (releaseText === undefined) continue;
+    const release = parseRelease(releaseText);
     const byHash = /^yes$/i.test(release.fields.get("Acquire-By-Hash") ?? "");
     const tasks: (() => Promise<unknown>)[] = [];
     for (const [path, sums] of release.entries) {
@@ -158,7 +162,7 @@ async function verifyDeb(ctx: VerifyContext): Promise<void> {
         }
       });
     }
-    await runChecks(tasks, 8);
+    await runPooled(tasks, INDEX_CHECKS_IN_FLIGHT, (check) => check());
     for (const [path] of release.entries) {
       const m = /^(.*\/(Packages|Sources))(\.gz|\.xz)?$/.exec(path);
       if (!m || (m[3] && release.entries.has(m[1]))) continue; // read the plain form when listed
@@ -173,11 +177,10 @@ async function verifyDeb(ctx: VerifyContext): Promise<void> {
     }
   }
   report.checked.packages = packageKeys.size;
-  await runChecks(
-    [...packageKeys].map(([key, sums]) => () =>
-      checkFile(ctx, key, sums, "package", options.deep ?? false)
-    ),
+  await runPooled(
+    packageKeys,
     options.concurrency ?? 4,
+    ([key, sums]) => checkFile(ctx, key, sums, "package", options.deep ?? false),
   );
 }
 

@@ -3,10 +3,10 @@
  * of one verification, the file check against expected checksums, and a bounded runner.
  * @module
  */
-import type { ObjectInfo, Storage } from "../storage/storage.ts";
+import { type ObjectInfo, readSource, type Storage } from "../storage/storage.ts";
 import type { RepoKind } from "../plan/layout.ts";
 import { hashStream } from "../reader/hashing.ts";
-import type { Checksums, HashName } from "../record/checksums.ts";
+import { type Checksums, HASH_NAMES } from "../record/checksums.ts";
 
 /** Options of verifyRepository(). */
 export interface VerifyOptions {
@@ -14,9 +14,12 @@ export interface VerifyOptions {
   deep?: boolean;
   /** Armored public key(s) the signatures must verify with; without it signatures are not checked. */
   publicKey?: string;
-  /** Packages read in parallel with `deep`. */
+  /** Package files checked at once (`--concurrency`; default 4). */
   concurrency?: number;
 }
+
+/** Index files (and their by-hash copies) checked at once: a fixed number, not `--concurrency`. */
+export const INDEX_CHECKS_IN_FLIGHT = 8;
 
 /** What verify found. */
 export interface VerifyReport {
@@ -32,8 +35,6 @@ export interface VerifyReport {
   unreferenced: string[];
   checked: { indexFiles: number; packages: number; signatures: number };
 }
-
-const HASHES: readonly HashName[] = ["md5", "sha1", "sha256", "sha512"];
 
 /** Shared state of one verification. */
 export interface VerifyContext {
@@ -66,8 +67,8 @@ export async function checkFile(
     return false;
   }
   if (!read) return true;
-  const algorithms = HASHES.filter((h) => expected[h] !== undefined);
-  const actual = await hashStream(await ctx.storage.read(key), algorithms);
+  const algorithms = HASH_NAMES.filter((h) => expected[h] !== undefined);
+  const actual = await hashStream(await readSource(ctx.storage, key), algorithms);
   for (const h of algorithms) {
     if (actual[h] !== expected[h]?.toLowerCase()) {
       ctx.report.problems.push(`${what} ${key} has ${h} ${actual[h]}, expected ${expected[h]}`);
@@ -75,17 +76,4 @@ export async function checkFile(
     }
   }
   return true;
-}
-
-/** Runs checks with bounded concurrency. */
-export async function runChecks(
-  tasks: (() => Promise<unknown>)[],
-  concurrency: number,
-): Promise<void> {
-  const queue = [...tasks];
-  await Promise.all(
-    Array.from({ length: Math.max(1, concurrency) }, async () => {
-      for (let t = queue.shift(); t; t = queue.shift()) await t();
-    }),
-  );
 }

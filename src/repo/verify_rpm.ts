@@ -4,19 +4,18 @@
  * the sha256 package id).
  * @module
  */
-import { readAll } from "../storage/storage.ts";
-import { readRepomd } from "../index/rpm/repomd_xml.ts";
+import { readAll, readText } from "../storage/storage.ts";
+import { readRepomd, REPOMD } from "../index/rpm/repomd_xml.ts";
 import { readPrimary } from "../index/rpm/read_metadata.ts";
 import { hashStream } from "../reader/hashing.ts";
-import type { Checksums } from "../record/checksums.ts";
+import { type Checksums, isHashName } from "../record/checksums.ts";
 import { compressionOf, decompress } from "../util/decompress.ts";
-import { checkFile, runChecks, type VerifyContext } from "./verify_checks.ts";
-
-const REPOMD = "repodata/repomd.xml";
+import { checkFile, INDEX_CHECKS_IN_FLIGHT, type VerifyContext } from "./verify_checks.ts";
+import { runPooled } from "../util/bounded_pool.ts";
 
 function sums(type: string, value: string, size: number | undefined): Checksums | undefined {
   const name = type === "sha" ? "sha1" : type;
-  if (!["md5", "sha1", "sha256", "sha512"].includes(name)) return undefined;
+  if (!isHashName(name)) return undefined;
   return { size: size ?? -1, [name]: value };
 }
 
@@ -34,7 +33,7 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
     if (!byKey.has(REPOMD + ".asc")) {
       report.problems.push(`${REPOMD}: not signed (no repomd.xml.asc)`);
     } else {
-      const signature = new TextDecoder().decode(await readAll(storage, REPOMD + ".asc"));
+      const signature = await readText(storage, REPOMD + ".asc");
       const { verifyDetached } = await import("../sign/openpgp_verify.ts");
       const r = await verifyDetached(repomdBytes, signature, options.publicKey);
       if (!r.ok) report.problems.push(`${REPOMD}.asc: signature does not verify (${r.reason})`);
@@ -42,8 +41,10 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
   }
   const repomd = readRepomd(new TextDecoder().decode(repomdBytes), { key: REPOMD });
   const failed = new Set<string>(); // record types whose file is missing or altered
-  await runChecks(
-    repomd.records.map((rec) => async () => {
+  await runPooled(
+    repomd.records,
+    INDEX_CHECKS_IN_FLIGHT,
+    async (rec) => {
       report.checked.indexFiles++;
       const key = rec.location.href;
       ctx.named.add(key);
@@ -80,8 +81,7 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
           );
         }
       }
-    }),
-    4,
+    },
   );
   const primary = repomd.records.find((r) => r.type === "primary");
   if (!primary) {
@@ -106,5 +106,5 @@ export async function verifyRpmRepository(ctx: VerifyContext): Promise<void> {
       { size: pkg.size.package };
     tasks.push(() => checkFile(ctx, pkg.location.href, expected, "package", options.deep ?? false));
   }
-  await runChecks(tasks, options.concurrency ?? 4);
+  await runPooled(tasks, options.concurrency ?? 4, (check) => check());
 }

@@ -5,6 +5,7 @@
  */
 
 import { MkrepoError } from "../errors.ts";
+import { readKeyFile } from "./key_file.ts";
 
 /** Signs repository metadata: InRelease, Release.gpg, repomd.xml.asc. */
 export interface Signer {
@@ -58,7 +59,11 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
         now: options.now,
       })
       : await (await import("./openpgp_signer.ts")).createOpenpgpSigner({
-        key: await readKeyFile(options.keyFile!),
+        key: await readKeyFile(options.keyFile!, {
+          code: "signing",
+          notFound: "not-found",
+          action: "read signing key file",
+        }),
         source: options.keyFile!,
         passphrase: options.passphrase,
         now: options.now,
@@ -93,18 +98,4 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
 function sameKey(id: string, fingerprint: string): boolean {
   const hex = id.replace(/^0x/i, "").replace(/\s/g, "").toUpperCase();
   return hex.length >= 8 && /^[0-9A-F]+$/.test(hex) && fingerprint.endsWith(hex);
-}
-
-async function readKeyFile(path: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (cause) {
-    throw new MkrepoError({
-      code: cause instanceof Deno.errors.NotFound ? "not-found" : "signing",
-      key: path,
-      action: "read signing key file",
-      reason: cause instanceof Error ? cause.message : String(cause),
-      cause,
-    });
-  }
 }

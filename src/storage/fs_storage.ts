@@ -7,7 +7,7 @@
 import { dirname, join, relative, sep } from "node:path";
 import { MkrepoError } from "../errors.ts";
 import { giveBuffer, takeBuffer } from "../util/buffer_pool.ts";
-import { markLocalFile } from "../util/local_file.ts";
+import type { LocalFileRange } from "../util/local_file.ts";
 import type {
   ObjectInfo,
   ReadRange,
@@ -151,8 +151,7 @@ export class FsStorage implements Storage {
         file.close();
       }
     };
-    // Marked as a local file: a hash worker may read long stretches (payloads) itself.
-    const stream = new ReadableStream<Uint8Array>({
+    return new ReadableStream<Uint8Array>({
       type: "bytes",
       pull: async (controller) => {
         if (left <= 0) {
@@ -181,7 +180,11 @@ export class FsStorage implements Storage {
       },
       cancel: close,
     }) as ReadableStream<Uint8Array>;
-    return markLocalFile(stream, { path: this.#path(key), start, end: range?.end });
+  }
+
+  /** The file holding `key` (or a range of it): a hash worker may read long stretches itself. */
+  localFile(key: string, range?: ReadRange): LocalFileRange {
+    return { path: this.#path(key), start: range?.start ?? 0, end: range?.end };
   }
 
   async write(key: string, body: WriteBody, options: WriteOptions = {}): Promise<WriteResult> {

@@ -17,7 +17,6 @@ export interface S3Settings {
   storageClass?: string;
   sse?: "AES256" | "aws:kms";
   sseKmsKeyId?: string;
-  concurrency?: number;
 }
 
 /** Returns the storage for a location. */

@@ -22,7 +22,8 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { MkrepoError } from "../errors.ts";
 import { withRetry } from "./retry.ts";
 import { isInvalidRange, isNotFound, s3Error, type S3Op, type WriteContext } from "./s3_errors.ts";
-import { emptyStream, type RangeAnswer, rangedRead, ReadBudget } from "./s3_ranged_read.ts";
+import { emptyStream, type RangeAnswer, rangedRead } from "./s3_ranged_read.ts";
+import { ReadBudget } from "./read_budget.ts";
 import type {
   ObjectInfo,
   ReadRange,
@@ -52,7 +53,10 @@ export interface S3StorageOptions {
   /** Server-side encryption of uploads. */
   sse?: "AES256" | "aws:kms";
   sseKmsKeyId?: string;
-  /** Ranged parts of one read in flight at once (default 4). */
+  /**
+   * Ranged parts of one read, and parts of one streamed upload, in flight at once (default
+   * PARTS_IN_FLIGHT). Not `--concurrency`, which counts packages.
+   */
   concurrency?: number;
   /** Bytes per ranged read part and per multipart upload part (default 8 MiB). */
   partSize?: number;
@@ -74,6 +78,12 @@ export function createS3Storage(options: S3StorageOptions): Storage {
 }
 
 const MiB = 1024 * 1024;
+/**
+ * Parts of one read (or streamed upload) in flight at once: with 8 MiB parts, 4 keep a
+ * connection's worth of bytes coming while the reader hashes; the reads of a run share the
+ * read budget besides.
+ */
+export const PARTS_IN_FLIGHT = 4;
 
 /** S3 (or S3-compatible) storage under one bucket prefix. */
 export class S3Storage implements Storage {
@@ -99,7 +109,7 @@ export class S3Storage implements Storage {
     this.#prefix = (options.prefix ?? "").split("/").filter((s) => s !== "").join("/");
     this.#endpoint = options.endpoint;
     this.#partSize = Math.max(64 * 1024, options.partSize ?? 8 * MiB);
-    this.#concurrency = Math.max(1, options.concurrency ?? 4);
+    this.#concurrency = Math.max(1, options.concurrency ?? PARTS_IN_FLIGHT);
     this.#readBudget = new ReadBudget(Math.max(0, options.readBudget ?? 64 * MiB));
     this.#client = new S3Client(clientConfig(options));
   }

@@ -5,6 +5,8 @@
  * @module
  */
 import { concatBytes } from "../util/bytes.ts";
+import type { ByteSource } from "../util/byte_source.ts";
+import type { LocalFileRange } from "../util/local_file.ts";
 
 /** One object of a listing. */
 export interface ObjectInfo {
@@ -69,10 +71,29 @@ export interface Storage {
    * bucket's virtual-hosted AWS URL), or undefined when the backend has none (local disk).
    */
   publicUrl?(key: string): string | undefined;
+  /**
+   * The local file stretch that holds `key` (or the range of it), for backends that keep
+   * objects in local files (local disk); others omit it. See readSource.
+   */
+  localFile?(key: string, range?: ReadRange): LocalFileRange | undefined;
   /** Human-readable location of a key for messages ("/srv/repo/x" or "s3://bucket/prefix/x"). */
   describe(key: string): string;
   /** Releases connections and handles. */
   close?(): Promise<void>;
+}
+
+/**
+ * Opens an object for a package reader or a hasher: its stream, plus the local file behind it
+ * when the backend has one, so that long stretches can be read by position off the main thread.
+ */
+export async function readSource(
+  storage: Storage,
+  key: string,
+  range?: ReadRange,
+): Promise<ByteSource> {
+  const stream = await storage.read(key, range);
+  const file = storage.localFile?.(key, range);
+  return file ? { stream, file } : { stream };
 }
 
 /** Reads a whole (small) object into memory. Use only for indexes, never packages. */
@@ -81,10 +102,15 @@ export async function readAll(storage: Storage, key: string): Promise<Uint8Array
   return concatBytes(await Array.fromAsync(stream));
 }
 
+/** Reads a whole (small) object as UTF-8 text. Use only for indexes, never packages. */
+export async function readText(storage: Storage, key: string): Promise<string> {
+  return new TextDecoder().decode(await readAll(storage, key));
+}
+
 /** Reads a whole (small) object as UTF-8 text, or undefined when absent. */
 export async function readTextIfExists(storage: Storage, key: string): Promise<string | undefined> {
   try {
-    return new TextDecoder().decode(await readAll(storage, key));
+    return await readText(storage, key);
   } catch (err) {
     if (err && typeof err === "object" && "code" in err && err.code === "not-found") {
       return undefined;

@@ -18,16 +18,11 @@
 import { createGunzip, createZstdDecompress } from "node:zlib";
 import { MkrepoError } from "../errors.ts";
 import { concatBytes } from "./bytes.ts";
+import { type Compression, compressionSuffix } from "./compression.ts";
 
-/** Compression formats mkrepo reads. */
-export type Compression = "none" | "gzip" | "xz" | "zstd";
-
-const SUFFIXES: Record<string, Compression> = {
-  "": "none",
-  ".gz": "gzip",
-  ".xz": "xz",
-  ".zst": "zstd",
-};
+const SUFFIXES: Record<string, Compression> = Object.fromEntries(
+  Object.entries(compressionSuffix).map(([c, suffix]) => [suffix, c as Compression]),
+);
 
 /** Options naming what is decompressed, for errors. */
 export interface DecompressOptions {

@@ -1,36 +1,20 @@
 /**
- * Streams that are plain reads of a local file can say so: a storage marks the stream it
- * returns with the file's path and byte range, and a consumer that only needs to hash a long
- * stretch of it (a package's payload) may have a hash worker read that stretch from the file
- * itself instead of pulling it through the stream on the main thread (readFileRange). Unmarked
- * streams (S3, tests) are simply read.
+ * Reading stretches of a local file by position. A storage that keeps objects in local files
+ * describes the file behind an object as a `LocalFileRange` (storage/storage.ts `readSource`);
+ * a reader that only needs to hash a long stretch (a package's payload) hands that stretch to
+ * the thread that hashes (a hash worker reads it with `readFileRange`), and goes on reading the
+ * file with a `FileCursor` instead of pulling the bytes through the stream.
  * @module
  */
 
-/** Where a marked stream's bytes come from. */
-export interface LocalFileSource {
+/** The bytes [start, end) of a local file (plain data: it can be posted to a worker). */
+export interface LocalFileRange {
   /** Absolute path of the file. */
   path: string;
-  /** File offset of the stream's first byte. */
+  /** File offset of the first byte. */
   start: number;
-  /** File offset just past the stream's last byte (undefined: the end of the file). */
+  /** File offset just past the last byte (undefined: the end of the file). */
   end?: number;
-}
-
-const sources = new WeakMap<ReadableStream<Uint8Array>, LocalFileSource>();
-
-/** Marks `stream` as the bytes [start, end) of a local file; returns the stream. */
-export function markLocalFile(
-  stream: ReadableStream<Uint8Array>,
-  source: LocalFileSource,
-): ReadableStream<Uint8Array> {
-  sources.set(stream, { ...source });
-  return stream;
-}
-
-/** The local file behind a stream, when its storage marked it. */
-export function localFileOf(stream: ReadableStream<Uint8Array>): LocalFileSource | undefined {
-  return sources.get(stream);
 }
 
 /** Size of the buffer a file range is read through (stays in the CPU cache while hashed). */
@@ -63,5 +47,49 @@ export function readFileRange(
     return { bytes, eof: offset + bytes >= file.statSync().size };
   } finally {
     file.close();
+  }
+}
+
+/** Reads a local file forward from a position; the file is opened on the first read. */
+export class FileCursor {
+  readonly path: string;
+  #position: number;
+  #file?: Deno.FsFile;
+  #seek = false; // the position moved since the file was last read
+
+  constructor(path: string, position: number) {
+    this.path = path;
+    this.#position = position;
+  }
+
+  /** Moves to a file offset (the next read starts there). */
+  seek(position: number): void {
+    this.#position = position;
+    this.#seek = true;
+  }
+
+  /** Reads the next bytes into `into`; resolves with their count, or null at the end. */
+  async read(into: Uint8Array): Promise<number | null> {
+    if (!this.#file) {
+      this.#file = await Deno.open(this.path, { read: true });
+      this.#seek = true;
+    }
+    if (this.#seek) {
+      await this.#file.seek(this.#position, Deno.SeekMode.Start);
+      this.#seek = false;
+    }
+    const n = await this.#file.read(into);
+    if (n !== null) this.#position += n;
+    return n;
+  }
+
+  /** Closes the file (harmless when it was never opened or is closed already). */
+  close(): void {
+    try {
+      this.#file?.close();
+    } catch {
+      // already closed
+    }
+    this.#file = undefined;
   }
 }

@@ -7,9 +7,10 @@
  * @module
  */
 import type { DebPackage, DebSource } from "../../record/deb_package.ts";
-import type { Checksums, HashName } from "../../record/checksums.ts";
+import { type Checksums, HASH_NAMES, type HashName } from "../../record/checksums.ts";
 import { MultiHasher } from "../../util/multi_hasher.ts";
-import { type Compression, compressionSuffix, encodeIndex, xzUnavailable } from "../compress.ts";
+import { encodeIndex, xzUnavailable } from "../compress.ts";
+import { type Compression, compressionSuffix } from "../../util/compression.ts";
 import type { IndexFile } from "../index_file.ts";
 import { packagesParagraph, sourcesParagraph } from "./paragraphs.ts";
 
@@ -17,7 +18,7 @@ import { packagesParagraph, sourcesParagraph } from "./paragraphs.ts";
 export const FILE_TIME_FIELD = "FileTime";
 
 /** Digests of index files listed in Release. */
-export const RELEASE_HASHES: readonly HashName[] = ["md5", "sha1", "sha256", "sha512"];
+export const RELEASE_HASHES: readonly HashName[] = HASH_NAMES;
 
 const FORMATS: readonly Compression[] = ["none", "gzip", "xz"];
 

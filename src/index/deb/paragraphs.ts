@@ -13,8 +13,14 @@
  * @module
  */
 import { MkrepoError } from "../../errors.ts";
-import type { Checksums, HashName } from "../../record/checksums.ts";
-import type { Deb822Field, DebKind, DebPackage, DebSource } from "../../record/deb_package.ts";
+import { type Checksums, DEFAULT_DEB_HASHES, type HashName } from "../../record/checksums.ts";
+import {
+  type Deb822Field,
+  type DebKind,
+  debKindOf,
+  type DebPackage,
+  type DebSource,
+} from "../../record/deb_package.ts";
 import {
   fieldValue,
   FILE_LIST_FIELDS,
@@ -25,6 +31,7 @@ import {
   isFieldName,
   parseFileLists,
   parseParagraph,
+  requiredField,
 } from "../../record/deb822.ts";
 import {
   fieldRank,
@@ -40,8 +47,6 @@ export const PACKAGES_HASH_FIELDS: readonly (readonly [name: string, hash: HashN
   ["SHA256", "sha256"],
   ["SHA512", "sha512"],
 ];
-
-const DEFAULT_HASHES: readonly HashName[] = ["md5", "sha256"];
 
 /** Options of packagesParagraph. */
 export interface PackagesParagraphOptions {
@@ -71,7 +76,7 @@ const PACKAGES_REWRITTEN = new Set(
 
 /** The Packages paragraph of a binary package (ends with "\n"). */
 export function packagesParagraph(pkg: DebPackage, options: PackagesParagraphOptions = {}): string {
-  const hashes = options.hashes ?? DEFAULT_HASHES;
+  const hashes = options.hashes ?? DEFAULT_DEB_HASHES;
   if (pkg instanceof IndexedDebPackage && pkg.hashMask === hashMask(hashes)) return pkg.paragraph;
   const fields: Deb822Field[] = [];
   const optional = fieldValue(pkg.control, "Optional");
@@ -105,7 +110,7 @@ export function packagesParagraph(pkg: DebPackage, options: PackagesParagraphOpt
 
 /** The Sources paragraph of a source package (ends with "\n"). */
 export function sourcesParagraph(src: DebSource, options: SourcesParagraphOptions): string {
-  const hashes = options.hashes ?? DEFAULT_HASHES;
+  const hashes = options.hashes ?? DEFAULT_DEB_HASHES;
   const fields: Deb822Field[] = [];
   for (const [name, value] of src.control) {
     const lower = name.toLowerCase();
@@ -126,25 +131,8 @@ export function sourcesParagraph(src: DebSource, options: SourcesParagraphOption
   return formatParagraph(orderFields(fields, SOURCES_FIELD_ORDER), { key: src.key, what: ".dsc" });
 }
 
-function kindOf(filename: string): DebKind {
-  if (filename.endsWith(".udeb")) return "udeb";
-  if (filename.endsWith(".ddeb")) return "ddeb";
-  return "deb";
-}
-
 function indexError(options: FromParagraphOptions, reason: string): MkrepoError {
   return new MkrepoError({ code: "malformed-index", key: options.key, reason });
-}
-
-function requiredField(
-  fields: readonly Deb822Field[],
-  name: string,
-  options: FromParagraphOptions,
-  what: string,
-): string {
-  const value = fieldValue(fields, name);
-  if (!value) throw indexError(options, `${what} has no ${name} field`);
-  return value;
 }
 
 /** Rebuilds a DebPackage from a paragraph of an existing Packages index (mtime 0: unknown). */
@@ -153,8 +141,16 @@ export function packageFromParagraph(
   options: FromParagraphOptions = {},
 ): DebPackage {
   const what = "a Packages paragraph";
-  const key = requiredField(fields, "Filename", options, what);
-  const sizeText = requiredField(fields, "Size", options, what);
+  const key = requiredField(fields, "Filename", {
+    key: options.key,
+    code: "malformed-index",
+    what: what,
+  });
+  const sizeText = requiredField(fields, "Size", {
+    key: options.key,
+    code: "malformed-index",
+    what: what,
+  });
   if (!/^[0-9]+$/.test(sizeText)) throw indexError(options, `${key}: invalid Size ${sizeText}`);
   const checksums: Checksums = { size: Number(sizeText) };
   const control: Deb822Field[] = [];
@@ -170,11 +166,23 @@ export function packageFromParagraph(
   }
   return {
     key,
-    kind: kindOf(key),
+    kind: debKindOf(key),
     control,
-    name: requiredField(fields, "Package", options, key),
-    version: requiredField(fields, "Version", options, key),
-    architecture: requiredField(fields, "Architecture", options, key),
+    name: requiredField(fields, "Package", {
+      key: options.key,
+      code: "malformed-index",
+      what: key,
+    }),
+    version: requiredField(fields, "Version", {
+      key: options.key,
+      code: "malformed-index",
+      what: key,
+    }),
+    architecture: requiredField(fields, "Architecture", {
+      key: options.key,
+      code: "malformed-index",
+      what: key,
+    }),
     checksums,
     mtime: 0,
   };
@@ -185,8 +193,16 @@ export function sourceFromParagraph(
   fields: readonly Deb822Field[],
   options: FromParagraphOptions = {},
 ): DebSource {
-  const name = requiredField(fields, "Package", options, "a Sources paragraph");
-  const version = requiredField(fields, "Version", options, `source ${name}`);
+  const name = requiredField(fields, "Package", {
+    key: options.key,
+    code: "malformed-index",
+    what: "a Sources paragraph",
+  });
+  const version = requiredField(fields, "Version", {
+    key: options.key,
+    code: "malformed-index",
+    what: `source ${name}`,
+  });
   const directory = (fieldValue(fields, "Directory") ?? "").replace(/\/+$/, "");
   const files = parseFileLists(fields, {
     key: options.key,
@@ -252,7 +268,7 @@ export class IndexedDebPackage implements DebPackage {
     hashMask: number;
   }) {
     this.key = init.key;
-    this.kind = kindOf(init.key);
+    this.kind = debKindOf(init.key);
     this.name = init.name;
     this.version = init.version;
     this.architecture = init.architecture;

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Checksums, HashName } from "../../record/checksums.ts";
+import { stripClearSign } from "../../record/clear_signed.ts";
 
 /** Metadata fields of a Release. */
 export interface ReleaseMeta {
@@ -71,26 +72,13 @@ export interface ParsedRelease {
   entries: Map<string, Checksums>;
 }
 
-/** Removes an OpenPGP clear-signature armour (InRelease), returning the signed text. */
-export function stripClearSign(text: string): string {
-  if (!text.startsWith("-----BEGIN PGP SIGNED MESSAGE-----")) return text;
-  const lines = text.split(/\r?\n/);
-  let i = 1;
-  while (i < lines.length && lines[i] !== "") i++; // armor headers
-  const body: string[] = [];
-  for (i++; i < lines.length && !lines[i].startsWith("-----BEGIN PGP SIGNATURE-----"); i++) {
-    body.push(lines[i].startsWith("- ") ? lines[i].slice(2) : lines[i]);
-  }
-  return body.join("\n") + "\n";
-}
-
 /** Parses Release text (or InRelease). Unknown fields are kept in `fields`. */
 export function parseRelease(text: string): ParsedRelease {
   const fields = new Map<string, string>();
   const entries = new Map<string, Checksums>();
   let current: string | undefined;
   const hashOf = new Map(RELEASE_HASH_FIELDS.map(([h, f]) => [f.toLowerCase(), h]));
-  for (const line of stripClearSign(text).split("\n")) {
+  for (const line of stripClearSign(text, { strict: false }).split("\n")) {
     if (line === "") continue;
     if (line.startsWith(" ") || line.startsWith("\t")) {
       const hash = current ? hashOf.get(current.toLowerCase()) : undefined;

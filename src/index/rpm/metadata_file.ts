@@ -6,7 +6,8 @@
  */
 import { MkrepoError } from "../../errors.ts";
 import type { RpmPackage } from "../../record/rpm_package.ts";
-import { type Compression, compressionSuffix, encodeIndex } from "../compress.ts";
+import { encodeIndex } from "../compress.ts";
+import { type Compression, compressionSuffix } from "../../util/compression.ts";
 import type { IndexFile } from "../index_file.ts";
 import { filelistsFooter, filelistsHeader, filelistsPackage } from "./filelists_xml.ts";
 import { otherFooter, otherHeader, otherPackage } from "./other_xml.ts";

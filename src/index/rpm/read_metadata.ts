@@ -1,9 +1,8 @@
 /**
  * Reads existing repodata (primary, filelists, other) back into RpmPackage records, so a
  * repository made by createrepo_c, by the original tarantool/mkrepo or by mkrepo can be taken
- * over. The text is split at `<package …>` … `</package>` boundaries as it streams in and each
- * fragment is parsed on its own by a small lenient scanner (memory per package is bounded by
- * `maxFragment`); the whole document is never parsed at once.
+ * over. Each `<package>` fragment (metadata_stream.ts) is parsed on its own by a small lenient
+ * scanner (xml_scanner.ts) and turned into a record here.
  *
  * Quirks of tarantool/mkrepo's output handled here: no other.xml, text and attributes written
  * without escaping, `<version>` without empty attributes, and every directory of the package's
@@ -14,7 +13,6 @@
  * EQ/LT/GT/LE/GE are dropped with their version.
  * @module
  */
-import { createZstdDecompress } from "node:zlib";
 import { MkrepoError } from "../../errors.ts";
 import type {
   RpmChangelogEntry,
@@ -23,357 +21,16 @@ import type {
   RpmFile,
   RpmPackage,
 } from "../../record/rpm_package.ts";
-import { unescapeXml } from "./xml_text.ts";
+import {
+  metadataError,
+  type MetadataKind,
+  openMetadataStream,
+  type ReadMetadataOptions,
+  splitPackages,
+} from "./metadata_stream.ts";
+import { parseXmlFragment, xmlAttr, xmlChild, xmlChildren, xmlText } from "./xml_scanner.ts";
 
-/** Compression of a metadata file, detected from its first bytes. */
-export type MetadataFormat = "plain" | "gzip" | "zstd" | "xz" | "bzip2";
-
-/** Options of the repodata readers. */
-export interface ReadMetadataOptions {
-  /** Key of the file, for error messages. */
-  key: string;
-  /** Decompressor for formats handled elsewhere (xz, bzip2); without it they are rejected. */
-  decompress?: (
-    stream: ReadableStream<Uint8Array>,
-    format: "xz" | "bzip2",
-  ) => ReadableStream<Uint8Array>;
-  /** Largest `<package>` element accepted, in characters (default 64 Mi). */
-  maxFragment?: number;
-}
-
-const DEFAULT_MAX_FRAGMENT = 64 * 1024 * 1024;
-
-// ---------------------------------------------------------------------------------------------
-// Fragment parsing (also used by repomd_xml.ts)
-
-/** An element of a parsed fragment: raw attribute values and raw character data. */
-interface XmlElement {
-  name: string;
-  /** Raw attribute values (references not resolved); undefined when there are none. */
-  attrs?: Record<string, string>;
-  children: XmlElement[];
-  /** Raw character data directly inside the element (CDATA sections escaped into it). */
-  text: string;
-}
-
-function malformedXml(reason: string): Error {
-  return new Error(`malformed XML: ${reason}`);
-}
-
-const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
-
-/**
- * Parses a small XML fragment into a tree of elements, leaving references raw (the accessors
- * below resolve them). A hand-written scanner: metadata of thousands of packages is read on
- * every run, and a general-purpose parser spent most of an unchanged run's time here. It is
- * lenient the way repodata from other tools needs: `<` inside quoted attribute values (as
- * tarantool/mkrepo writes them), raw `&`, end tags that close several open elements, and stray
- * end tags are accepted; comments, processing instructions and DOCTYPE are skipped.
- */
-export function parseXmlFragment(xml: string): unknown {
-  const doc: XmlElement = { name: "#document", children: [], text: "" };
-  const stack: XmlElement[] = [doc];
-  let top = doc;
-  const n = xml.length;
-  let i = 0;
-  while (i < n) {
-    const lt = xml.indexOf("<", i);
-    if (lt < 0) {
-      if (top !== doc) top.text += xml.slice(i);
-      break;
-    }
-    if (lt > i && top !== doc) top.text += xml.slice(i, lt);
-    const c = xml.charCodeAt(lt + 1);
-    if (c === 0x2f) { // </name>
-      const gt = xml.indexOf(">", lt);
-      if (gt < 0) throw malformedXml("unterminated end tag");
-      const name = xml.slice(lt + 2, gt).trim();
-      let k = stack.length - 1;
-      while (k > 0 && stack[k].name !== name) k--;
-      if (k > 0) {
-        stack.length = k;
-        top = stack[k - 1];
-      }
-      i = gt + 1;
-    } else if (c === 0x21) { // <!-- -->, <![CDATA[ ]]>, <!DOCTYPE>
-      if (xml.startsWith("<!--", lt)) {
-        const end = xml.indexOf("-->", lt + 4);
-        if (end < 0) throw malformedXml("unterminated comment");
-        i = end + 3;
-      } else if (xml.startsWith("<![CDATA[", lt)) {
-        const end = xml.indexOf("]]>", lt + 9);
-        if (end < 0) throw malformedXml("unterminated CDATA section");
-        if (top !== doc) {
-          top.text += xml.slice(lt + 9, end).replaceAll("&", "&amp;");
-        }
-        i = end + 3;
-      } else {
-        const gt = xml.indexOf(">", lt);
-        if (gt < 0) throw malformedXml("unterminated declaration");
-        i = gt + 1;
-      }
-    } else if (c === 0x3f) { // <?...?>
-      const end = xml.indexOf("?>", lt + 2);
-      if (end < 0) throw malformedXml("unterminated processing instruction");
-      i = end + 2;
-    } else {
-      let j = lt + 1;
-      while (j < n) {
-        const d = xml.charCodeAt(j);
-        if (isSpace(d) || d === 0x3e || d === 0x2f) break;
-        j++;
-      }
-      if (j === lt + 1) throw malformedXml(`"<" not followed by a name at ${lt}`);
-      const el: XmlElement = { name: xml.slice(lt + 1, j), children: [], text: "" };
-      let selfClosing = false;
-      for (;;) {
-        while (j < n && isSpace(xml.charCodeAt(j))) j++;
-        if (j >= n) throw malformedXml(`unterminated <${el.name}> tag`);
-        const d = xml.charCodeAt(j);
-        if (d === 0x3e) {
-          j++;
-          break;
-        }
-        if (d === 0x2f && xml.charCodeAt(j + 1) === 0x3e) {
-          selfClosing = true;
-          j += 2;
-          break;
-        }
-        const nameStart = j;
-        while (j < n) {
-          const e = xml.charCodeAt(j);
-          if (e === 0x3d || isSpace(e) || e === 0x3e || e === 0x2f) break;
-          j++;
-        }
-        const attr = xml.slice(nameStart, j);
-        while (j < n && isSpace(xml.charCodeAt(j))) j++;
-        if (xml.charCodeAt(j) !== 0x3d) {
-          if (attr === "") j++; // a stray character: skip it
-          continue; // an attribute without a value: ignored
-        }
-        j++;
-        while (j < n && isSpace(xml.charCodeAt(j))) j++;
-        const quote = xml[j];
-        if (quote !== '"' && quote !== "'") {
-          throw malformedXml(`unquoted value of ${attr} in <${el.name}>`);
-        }
-        const end = xml.indexOf(quote, j + 1);
-        if (end < 0) throw malformedXml(`unterminated value of ${attr} in <${el.name}>`);
-        (el.attrs ??= {})[attr] = xml.slice(j + 1, end);
-        j = end + 1;
-      }
-      top.children.push(el);
-      if (!selfClosing) {
-        stack.push(el);
-        top = el;
-      }
-      i = j;
-    }
-  }
-  return doc;
-}
-
-const isElement = (v: unknown): v is XmlElement =>
-  typeof v === "object" && v !== null && "children" in v;
-
-/** All children of a parsed node with the given element name. */
-export function xmlChildren(node: unknown, name: string): unknown[] {
-  if (!isElement(node)) return [];
-  return node.children.filter((c) => c.name === name);
-}
-
-/** First child of a parsed node with the given element name. */
-export function xmlChild(node: unknown, name: string): unknown {
-  if (!isElement(node)) return undefined;
-  return node.children.find((c) => c.name === name);
-}
-
-// Most values hold nothing to resolve or normalise: skip the general routine for them.
-const ATTR_SPECIAL = /[&\r\t\n]/;
-const TEXT_SPECIAL = /[&\r]/;
-
-/** An attribute value, references resolved. */
-export function xmlAttr(node: unknown, name: string): string | undefined {
-  if (!isElement(node)) return undefined;
-  const v = node.attrs?.[name];
-  if (v === undefined) return undefined;
-  return ATTR_SPECIAL.test(v) ? unescapeXml(v, true) : v;
-}
-
-/** The text content of an element, references resolved ("" for an empty element). */
-export function xmlText(node: unknown): string {
-  const raw = typeof node === "string" ? node : isElement(node) ? node.text : "";
-  return TEXT_SPECIAL.test(raw) ? unescapeXml(raw) : raw;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Streams
-
-function bad(options: ReadMetadataOptions, reason: string, cause?: unknown): MkrepoError {
-  return new MkrepoError({ code: "malformed-index", key: options.key, reason, cause });
-}
-
-function zstdStream(): TransformStream<Uint8Array, Uint8Array> {
-  const z = createZstdDecompress();
-  return new TransformStream({
-    start(controller) {
-      z.on("data", (d: Uint8Array) => controller.enqueue(new Uint8Array(d)));
-    },
-    transform(chunk) {
-      return new Promise<void>((resolve, reject) => {
-        z.write(chunk, (err) => (err ? reject(err) : resolve()));
-      });
-    },
-    flush() {
-      return new Promise<void>((resolve, reject) => {
-        z.once("end", resolve);
-        z.once("error", reject);
-        z.end();
-      });
-    },
-  });
-}
-
-/** Detects the compression from the magic bytes and returns the decompressed byte stream. */
-export async function openMetadataStream(
-  stream: ReadableStream<Uint8Array>,
-  options: ReadMetadataOptions,
-): Promise<{ format: MetadataFormat; stream: ReadableStream<Uint8Array> }> {
-  const reader = stream.getReader();
-  const head: Uint8Array[] = [];
-  let have = 0;
-  while (have < 6) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    head.push(value);
-    have += value.length;
-  }
-  const first = new Uint8Array(have);
-  head.reduce((at, c) => (first.set(c, at), at + c.length), 0);
-  const replay = new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (first.length) controller.enqueue(first);
-    },
-    async pull(controller) {
-      const { value, done } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
-  const is = (...bytes: number[]) => bytes.every((b, i) => first[i] === b);
-  let format: MetadataFormat = "plain";
-  if (is(0x1f, 0x8b)) format = "gzip";
-  else if (is(0x28, 0xb5, 0x2f, 0xfd)) format = "zstd";
-  else if (is(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00)) format = "xz";
-  else if (is(0x42, 0x5a, 0x68)) format = "bzip2";
-  if (format === "plain") return { format, stream: replay };
-  if (format === "gzip") {
-    return {
-      format,
-      stream: replay.pipeThrough(
-        new DecompressionStream("gzip") as TransformStream<Uint8Array, Uint8Array>,
-      ),
-    };
-  }
-  if (format === "zstd") return { format, stream: replay.pipeThrough(zstdStream()) };
-  if (!options.decompress) {
-    await replay.cancel();
-    throw new MkrepoError({
-      code: "malformed-index",
-      key: options.key,
-      reason: `${format}-compressed repodata needs a decompressor`,
-      hint: "pass options.decompress, or regenerate the repodata with gzip",
-    });
-  }
-  return { format, stream: options.decompress(replay, format) };
-}
-
-/** Root element of each metadata type. */
-const ROOTS = { primary: "metadata", filelists: "filelists", other: "otherdata" } as const;
-type Kind = keyof typeof ROOTS;
-
-/**
- * Splits the (decompressed) text of a metadata file into `<package>` fragments as it streams.
- * Fails when the root element is not the expected one or the document ends early.
- */
-export async function* splitPackages(
-  bytes: ReadableStream<Uint8Array>,
-  kind: Kind,
-  options: ReadMetadataOptions,
-): AsyncGenerator<string> {
-  const root = ROOTS[kind];
-  const max = options.maxFragment ?? DEFAULT_MAX_FRAGMENT;
-  const START = /<package[\s>]/g;
-  const END = "</package>";
-  let buf = "";
-  let inPackage = false;
-  let rootSeen = false;
-  let from = 0;
-  const decoder = new TextDecoder();
-  const reader = bytes.getReader();
-  const checkRoot = (prefix: string) => {
-    if (!new RegExp(`<${root}[\\s>]`).test(prefix)) {
-      throw bad(options, `not a ${kind}.xml file (no <${root}> element before the first package)`);
-    }
-    rootSeen = true;
-  };
-  try {
-    while (true) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (err) {
-        throw bad(options, `cannot decompress: ${err instanceof Error ? err.message : err}`, err);
-      }
-      buf += chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
-      while (true) {
-        if (!inPackage) {
-          START.lastIndex = from;
-          const m = START.exec(buf);
-          if (!m) {
-            from = Math.max(0, buf.length - 9);
-            if (buf.length > max) throw bad(options, `no <package> element in ${max} characters`);
-            break;
-          }
-          if (!rootSeen) checkRoot(buf.slice(0, m.index));
-          buf = buf.slice(m.index);
-          inPackage = true;
-          from = 0;
-        }
-        const end = buf.indexOf(END, from);
-        if (end < 0) {
-          from = Math.max(0, buf.length - END.length + 1);
-          if (buf.length > max) {
-            throw bad(options, `a <package> element is larger than ${max} characters`);
-          }
-          break;
-        }
-        if (end + END.length > max) {
-          throw bad(options, `a <package> element is larger than ${max} characters`);
-        }
-        const fragment = buf.slice(0, end + END.length);
-        buf = buf.slice(end + END.length);
-        inPackage = false;
-        from = 0;
-        yield fragment;
-      }
-      if (chunk.done) break;
-    }
-    if (inPackage) throw bad(options, "the file ends inside a <package> element");
-    if (!rootSeen) checkRoot(buf);
-    if (!new RegExp(`</${root}\\s*>|<${root}[^>]*/>`).test(buf)) {
-      throw bad(options, `the file ends before </${root}>`);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Records
+export type { MetadataFormat, ReadMetadataOptions } from "./metadata_stream.ts";
 
 function int(value: string | undefined): number {
   const n = value === undefined ? NaN : Number(value.trim());
@@ -512,7 +169,7 @@ export function otherFromXml(fragment: string): PackageRef & { changelogs: RpmCh
 
 async function* readKind<T>(
   stream: ReadableStream<Uint8Array>,
-  kind: Kind,
+  kind: MetadataKind,
   parse: (fragment: string) => T,
   options: ReadMetadataOptions,
 ): AsyncGenerator<T> {
@@ -524,7 +181,7 @@ async function* readKind<T>(
       yield parse(fragment);
     } catch (err) {
       if (err instanceof MkrepoError) throw err;
-      throw bad(
+      throw metadataError(
         options,
         `package ${n} cannot be parsed: ${err instanceof Error ? err.message : err}`,
         err,
@@ -574,14 +231,10 @@ export async function readRepodata(
   options: Omit<ReadMetadataOptions, "key"> = {},
 ): Promise<RpmPackage[]> {
   const packages: RpmPackage[] = [];
-  const byId = new Map<string, RpmPackage[]>();
   for await (
     const pkg of readPrimary(files.primary.stream, { ...options, key: files.primary.key })
   ) {
     packages.push(pkg);
-    const list = byId.get(pkg.pkgid);
-    if (list) list.push(pkg);
-    else byId.set(pkg.pkgid, [pkg]);
   }
   await mergeRepodata(packages, files, options);
   return packages;

@@ -8,8 +8,11 @@
  * @module
  */
 import { MkrepoError } from "../../errors.ts";
-import { parseXmlFragment, xmlAttr, xmlChild, xmlText } from "./read_metadata.ts";
+import { parseXmlFragment, xmlAttr, xmlChild, xmlText } from "./xml_scanner.ts";
 import { escapeXmlAttr as attr, escapeXmlText as text, unescapeXml } from "./xml_text.ts";
+
+/** Key of repomd.xml, the entry point of an RPM repository. */
+export const REPOMD = "repodata/repomd.xml";
 
 /** Namespace of repomd.xml. */
 export const REPOMD_NS = "http://linux.duke.edu/metadata/repo";
@@ -129,7 +132,7 @@ function num(value: string | undefined): number | undefined {
 /** Parses repomd.xml text; `key` names the object in errors. */
 export function readRepomd(xml: string, options: { key?: string } = {}): Repomd {
   const bad = (reason: string) =>
-    new MkrepoError({ code: "malformed-index", key: options.key ?? "repodata/repomd.xml", reason });
+    new MkrepoError({ code: "malformed-index", key: options.key ?? REPOMD, reason });
   const body = xml.replace(/<!--[\s\S]*?-->/g, "");
   if (!/<repomd[\s>]/.test(body)) throw bad("no <repomd> element");
   if (!/<\/repomd\s*>/.test(body)) throw bad("the file ends before </repomd>");

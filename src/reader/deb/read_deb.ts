@@ -7,15 +7,16 @@
  * @module
  */
 import { MkrepoError } from "../../errors.ts";
-import type { Checksums, HashName } from "../../record/checksums.ts";
-import type { DebKind, DebPackage } from "../../record/deb_package.ts";
-import { fieldValue, parseParagraph } from "../../record/deb822.ts";
+import { type Checksums, DEFAULT_DEB_HASHES, type HashName } from "../../record/checksums.ts";
+import { type DebKind, debKindOf, type DebPackage } from "../../record/deb_package.ts";
+import { parseParagraph, requiredField } from "../../record/deb822.ts";
 import {
   debArchitectureProblem,
   debNameProblem,
   debVersionProblem,
 } from "../../record/deb_fields.ts";
 import { ByteReader } from "../byte_reader.ts";
+import type { ByteSource } from "../../util/byte_source.ts";
 import { compressionOf, decompress, lowMemoryBound } from "../../util/decompress.ts";
 import { decodeBudget, type MemoryBudget } from "../../util/memory_budget.ts";
 import { packageHasher } from "../hashing.ts";
@@ -43,29 +44,22 @@ export interface ReadDebOptions {
   budget?: MemoryBudget;
 }
 
-/** Default digests of a Packages index entry. */
-export const DEFAULT_DEB_HASHES: readonly HashName[] = ["md5", "sha256"];
-
 const DATA_SUFFIXES = new Set(["", ".gz", ".xz", ".zst", ".bz2", ".lzma"]);
 const MAX_DEBIAN_BINARY = 1024;
 const MAX_CONTROL_SIZE = 4 * 1024 * 1024;
 
-/** The package kind a file name implies: .udeb, .ddeb, else deb. */
-export function debKindOf(name: string): DebKind {
-  if (name.endsWith(".udeb")) return "udeb";
-  if (name.endsWith(".ddeb")) return "ddeb";
-  return "deb";
-}
-
-/** Reads a binary package from a stream (consumed to its end) into a DebPackage. */
+/**
+ * Reads a binary package from a stream (consumed to its end) into a DebPackage; of a source that
+ * names its local file, the data member is hashed from the file.
+ */
 export async function readDeb(
-  stream: ReadableStream<Uint8Array>,
+  input: ReadableStream<Uint8Array> | ByteSource,
   options: ReadDebOptions,
 ): Promise<DebPackage> {
   const { key } = options;
   const hasher = packageHasher(options.hashes ?? DEFAULT_DEB_HASHES);
   const maxControlTar = options.maxControlTarSize ?? 64 * 1024 * 1024;
-  const reader = new ByteReader(stream, {
+  const reader = new ByteReader(input, {
     key,
     onChunk: (chunk, owned) => hasher.update(chunk, owned),
     hashFile: (path, offset, length) => hasher.updateFromFile(path, offset, length),
@@ -166,17 +160,7 @@ function debPackage(
   checksums: Checksums,
 ): DebPackage {
   const control = parseParagraph(text, { key, what: "control file" });
-  const required = (field: string) => {
-    const value = fieldValue(control, field);
-    if (!value) {
-      throw new MkrepoError({
-        code: "malformed-package",
-        key,
-        reason: `control file has no ${field} field`,
-      });
-    }
-    return value;
-  };
+  const required = (field: string) => requiredField(control, field, { key, what: "control file" });
   const name = required("Package");
   const version = required("Version");
   const architecture = required("Architecture");

@@ -8,17 +8,18 @@
  */
 import { concatBytes } from "../../util/bytes.ts";
 import { hasControlCharacter, MkrepoError } from "../../errors.ts";
-import type { HashName } from "../../record/checksums.ts";
+import { DEFAULT_DEB_HASHES, type HashName } from "../../record/checksums.ts";
 import type { DebSource } from "../../record/deb_package.ts";
 import { debNameProblem, debVersionProblem } from "../../record/deb_fields.ts";
 import {
   type Deb822Field,
-  fieldValue,
   fileListHash,
   parseFileLists,
   parseParagraph,
+  requiredField,
 } from "../../record/deb822.ts";
 import { MultiHasher } from "../../util/multi_hasher.ts";
+import { stripClearSign } from "../../record/clear_signed.ts";
 
 /** Options of readDsc. */
 export interface ReadDscOptions {
@@ -33,38 +34,6 @@ export interface ReadDscOptions {
   maxSize?: number;
 }
 
-const BEGIN_SIGNED = "-----BEGIN PGP SIGNED MESSAGE-----";
-const BEGIN_SIGNATURE = "-----BEGIN PGP SIGNATURE-----";
-const END_SIGNATURE = "-----END PGP SIGNATURE-----";
-
-/**
- * Removes an OpenPGP clear-sign armour (RFC 4880 §7) and undoes its dash-escaping. Text that is
- * not clear-signed is returned unchanged. Does not verify the signature.
- */
-export function stripClearSign(text: string, options: { key?: string } = {}): string {
-  const lines = text.split("\n");
-  let i = 0;
-  while (i < lines.length && lines[i].trim() === "") i++;
-  if (i === lines.length || lines[i].trimEnd() !== BEGIN_SIGNED) return text;
-  const bad = (reason: string) =>
-    new MkrepoError({ code: "malformed-package", key: options.key, reason });
-  i++;
-  while (i < lines.length && lines[i].trim() !== "") i++; // armour headers ("Hash: SHA256")
-  const body: string[] = [];
-  for (i++; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trimEnd() === BEGIN_SIGNATURE) break;
-    body.push(line.startsWith("- ") ? line.slice(2) : line);
-  }
-  if (i >= lines.length) throw bad("clear-signed text has no signature block");
-  while (i < lines.length && lines[i].trimEnd() !== END_SIGNATURE) i++;
-  if (i >= lines.length) throw bad("signature block has no end line");
-  if (lines.slice(i + 1).some((line) => line.trim() !== "")) {
-    throw bad("text after the end of the signature block");
-  }
-  return body.join("\n") + "\n";
-}
-
 /** Reads a .dsc from a stream (consumed to its end) into a DebSource. */
 export async function readDsc(
   stream: ReadableStream<Uint8Array>,
@@ -72,7 +41,7 @@ export async function readDsc(
 ): Promise<DebSource> {
   const { key } = options;
   const maxSize = options.maxSize ?? 16 * 1024 * 1024;
-  const hasher = new MultiHasher(options.hashes ?? ["md5", "sha256"]);
+  const hasher = new MultiHasher(options.hashes ?? DEFAULT_DEB_HASHES);
   const chunks: Uint8Array[] = [];
   const reader = stream.getReader();
   try {
@@ -112,17 +81,7 @@ function dscSource(
   hasher: MultiHasher,
 ): DebSource {
   const { key } = options;
-  const required = (name: string) => {
-    const value = fieldValue(fields, name);
-    if (!value) {
-      throw new MkrepoError({
-        code: "malformed-package",
-        key,
-        reason: `.dsc has no ${name} field`,
-      });
-    }
-    return value;
-  };
+  const required = (name: string) => requiredField(fields, name, { key, what: ".dsc" });
   const name = required("Source");
   const version = required("Version");
   const problem = debNameProblem(name, "Source") ?? debVersionProblem(version);

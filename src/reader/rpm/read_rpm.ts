@@ -6,6 +6,7 @@
  */
 import type { RpmPackage } from "../../record/rpm_package.ts";
 import { ByteReader } from "../byte_reader.ts";
+import type { ByteSource } from "../../util/byte_source.ts";
 import { packageHasher } from "../hashing.ts";
 import { headerLimits, readHeader, readLead } from "./header.ts";
 import {
@@ -35,15 +36,16 @@ export interface ReadRpmOptions extends HeaderToPackageOptions {
 /**
  * Reads an rpm stream into a package record. Rejects with a MkrepoError (code
  * "malformed-package", naming the key) for anything that is not a well-formed rpm; errors of the
- * stream itself pass through unchanged. The stream is cancelled on failure.
+ * stream itself pass through unchanged. The stream is cancelled on failure. Of a source that
+ * names its local file (util/byte_source.ts), the payload is hashed from the file.
  */
 export async function readRpm(
-  stream: ReadableStream<Uint8Array>,
+  input: ReadableStream<Uint8Array> | ByteSource,
   source: RpmSource,
   options: ReadRpmOptions = {},
 ): Promise<RpmPackage> {
   const hasher = packageHasher(["sha256"]);
-  const reader = new ByteReader(stream, {
+  const reader = new ByteReader(input, {
     key: source.key,
     onChunk: (chunk, owned) => hasher.update(chunk, owned),
     hashFile: (path, offset, length) => hasher.updateFromFile(path, offset, length),

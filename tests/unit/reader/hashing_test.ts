@@ -8,8 +8,7 @@ import {
   packageHasher,
   setHashWorkers,
 } from "../../../src/reader/hashing.ts";
-import { orderedPool } from "../../../src/util/ordered_pool.ts";
-import { markLocalFile } from "../../../src/util/local_file.ts";
+import { orderedPool } from "../../../src/util/bounded_pool.ts";
 
 const MIB = 1024 * 1024;
 
@@ -177,7 +176,7 @@ Deno.test("ByteReader hands long skips of a local file to hashFile; short files 
       // Two jobs at once so that the second may run on a worker.
       await Promise.all([0, 1].map(async () => {
         const file = await Deno.open(path);
-        const stream = markLocalFile(file.readable, { path, start: 0 });
+        const stream = { stream: file.readable, file: { path, start: 0 } };
         const hasher = packageHasher(["sha256"]);
         // what went through the stream, and what the hasher read from the file itself
         let streamed = 0;
@@ -230,7 +229,7 @@ Deno.test("ByteReader hands long skips of a local file to hashFile; short files 
       // A skip past the end of the file names where the file ends.
       const file = await Deno.open(path);
       const hasher = packageHasher(["sha256"]);
-      const reader = new ByteReader(markLocalFile(file.readable, { path, start: 0 }), {
+      const reader = new ByteReader({ stream: file.readable, file: { path, start: 0 } }, {
         key: "short.rpm",
         onChunk: (c, o) => hasher.update(c, o),
         hashFile: (p, offset, length) => hasher.updateFromFile(p, offset, length),
@@ -263,11 +262,11 @@ Deno.test("hashStream() hashes plain, byte and local-file streams alike", async 
     assert.deepEqual(await hashStream(streamOf(data, [12345], false), ["sha512", "md5"]), want);
     assert.deepEqual(await hashStream(streamOf(data, [MIB], true), ["sha512", "md5"]), want);
     const file = await Deno.open(path);
-    const marked = markLocalFile(file.readable, { path, start: 0 });
+    const marked = { stream: file.readable, file: { path, start: 0 } };
     assert.deepEqual(await hashStream(marked, ["sha512", "md5"]), want);
     const part = await Deno.open(path);
     await part.seek(10, Deno.SeekMode.Start);
-    const range = markLocalFile(part.readable, { path, start: 10, end: 1000 });
+    const range = { stream: part.readable, file: { path, start: 10, end: 1000 } };
     assert.deepEqual(await hashStream(range, ["md5"]), {
       size: 990,
       md5: hex("md5", data.subarray(10, 1000)),

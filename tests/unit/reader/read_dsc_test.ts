@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { MkrepoError } from "../../../src/errors.ts";
-import { readDsc, stripClearSign } from "../../../src/reader/deb/read_dsc.ts";
+import { readDsc } from "../../../src/reader/deb/read_dsc.ts";
+import { stripClearSign } from "../../../src/record/clear_signed.ts";
 import { fixture } from "../../_helpers/fixtures.ts";
 import { streamOf } from "./_make_deb.ts";
 

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { isByteStream } from "../../../src/reader/byte_reader.ts";
-import { ReadBudget } from "../../../src/storage/s3_ranged_read.ts";
+import { ReadBudget } from "../../../src/storage/read_budget.ts";
 import { S3Storage, type S3StorageOptions } from "../../../src/storage/s3_storage.ts";
 import { type MotoS3, withMotoServer } from "../../_helpers/moto.ts";
 

@@ -1,8 +1,10 @@
 /**
- * The pipeline's arrows, read from the source files' import lines: `index/` never imports
- * `reader/` or `storage/`; `reader/` never imports `storage/`; `record/` imports only ground
- * (`util/`, `errors.ts`) and itself; ground imports no stage; and there is no import cycle in
- * `src/` (dynamic `import()` counts, type-only imports do not: they vanish at run time).
+ * The pipeline's arrows, read from the source files' import lines (each stage's mod.ts says the
+ * same in words): `index/` never imports `reader/` or `storage/`; `reader/` never imports `storage/` (not even its types: readers take
+ * a byte source, util/byte_source.ts); `record/` imports only ground (`util/`, `errors.ts`) and
+ * itself; ground imports no stage; and there is no import cycle in `src/` (dynamic `import()`
+ * counts, type-only imports do not: they vanish at run time). No file under `src/reader/` opens
+ * a file (`Deno.open`, `Deno.openSync`): what a reader reads is given to it.
  */
 import assert from "node:assert/strict";
 import { dirname, join, normalize, relative } from "node:path";
@@ -21,12 +23,16 @@ async function sources(dir = SRC): Promise<string[]> {
   return out.sort();
 }
 
-/** The src/ files a module imports at run time (static and dynamic, not `import type`). */
-export function importsOf(file: string, text: string): string[] {
+/**
+ * The src/ files a module imports at run time (static and dynamic, not `import type`), or with
+ * `types` also those it imports types from.
+ */
+export function importsOf(file: string, text: string, types = false): string[] {
   const specs: string[] = [];
+  const notType = types ? "" : "(?!type\\s)";
   const patterns = [
-    /^\s*import\s+(?!type\s)(?:[^'"]*?\sfrom\s+)?["']([^"']+)["']/gm,
-    /^\s*export\s+(?!type\s)[^'"]*?\sfrom\s+["']([^"']+)["']/gm,
+    new RegExp(`^\\s*import\\s+${notType}(?:[^'"]*?\\sfrom\\s+)?["']([^"']+)["']`, "gm"),
+    new RegExp(`^\\s*export\\s+${notType}[^'"]*?\\sfrom\\s+["']([^"']+)["']`, "gm"),
     /\bimport\(\s*["']([^"']+)["']\s*\)/g,
   ];
   for (const re of patterns) for (const m of text.matchAll(re)) specs.push(m[1]);
@@ -45,10 +51,41 @@ export function stage(path: string): string {
 /** Rules: a stage and the stages it must not import. */
 const FORBIDDEN: Record<string, string[]> = {
   index: ["reader", "storage", "repo", "cli", "plan", "publish", "sign"],
-  reader: ["storage", "repo", "cli", "index", "publish", "sign"],
+  reader: ["storage", "repo", "cli", "index", "plan", "publish", "sign"],
   record: ["storage", "plan", "reader", "index", "sign", "publish", "repo", "cli"],
+  storage: ["plan", "reader", "record", "index", "sign", "publish", "repo", "cli"],
+  sign: ["storage", "plan", "reader", "record", "index", "publish", "repo", "cli"],
+  plan: ["repo", "cli"],
+  publish: ["reader", "repo", "cli"],
+  repo: ["cli"],
   ground: ["storage", "plan", "reader", "record", "index", "sign", "publish", "repo", "cli"],
 };
+
+/** Rules that hold for type-only imports too: a stage and the stages it must not name. */
+const FORBIDDEN_TYPES: Record<string, string[]> = {
+  index: ["reader", "storage"],
+  reader: ["storage"],
+};
+
+/** Type-only imports against FORBIDDEN_TYPES in a module graph (with types). */
+export function typeArrowViolations(graph: Map<string, string[]>): string[] {
+  const out: string[] = [];
+  for (const [file, deps] of graph) {
+    for (const dep of deps) {
+      if (FORBIDDEN_TYPES[stage(file)]?.includes(stage(dep))) out.push(`${file} imports ${dep}`);
+    }
+  }
+  return out;
+}
+
+/** Calls that open files, forbidden under reader/ (a reader is given what it reads). */
+const FILE_OPEN = /\bDeno\s*\.\s*open(?:Sync)?\s*\(/;
+
+/** Files of a stage whose text opens a file. */
+export function fileOpeners(texts: Map<string, string>): string[] {
+  return [...texts].filter(([file, text]) => stage(file) === "reader" && FILE_OPEN.test(text))
+    .map(([file]) => `${file} opens a file`);
+}
 
 /** Violations of the stage rules in a module graph. */
 export function arrowViolations(graph: Map<string, string[]>): string[] {
@@ -81,16 +118,38 @@ export function cycles(graph: Map<string, string[]>): string[] {
   return found;
 }
 
-async function srcGraph(): Promise<Map<string, string[]>> {
+async function srcTexts(): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  for (const file of await sources()) texts.set(file, await Deno.readTextFile(join(SRC, file)));
+  return texts;
+}
+
+async function srcGraph(types = false): Promise<Map<string, string[]>> {
   const graph = new Map<string, string[]>();
-  for (const file of await sources()) {
-    graph.set(file, importsOf(file, await Deno.readTextFile(join(SRC, file))));
-  }
+  for (const [file, text] of await srcTexts()) graph.set(file, importsOf(file, text, types));
   return graph;
 }
 
 Deno.test("src/: no import runs against the pipeline", async () => {
   assert.deepEqual(arrowViolations(await srcGraph()), []);
+});
+
+Deno.test("src/: index/ and reader/ do not even name storage/'s types", async () => {
+  assert.deepEqual(typeArrowViolations(await srcGraph(true)), []);
+});
+
+Deno.test("src/reader/: no file is opened (readers take a byte source)", async () => {
+  assert.deepEqual(fileOpeners(await srcTexts()), []);
+});
+
+Deno.test("src/: every stage folder says what it does and what it may import (mod.ts)", async () => {
+  const missing: string[] = [];
+  for await (const e of Deno.readDir(SRC)) {
+    if (!e.isDirectory) continue;
+    const doc = await Deno.readTextFile(join(SRC, e.name, "mod.ts")).catch(() => "");
+    if (!doc.includes("@module") || !/May import:/.test(doc)) missing.push(`${e.name}/mod.ts`);
+  }
+  assert.deepEqual(missing, []);
 });
 
 Deno.test("src/: no import cycles", async () => {
@@ -115,5 +174,22 @@ Deno.test("the structure checks catch what they are for", () => {
   assert.deepEqual(
     importsOf("repo/a.ts", 'import type { X } from "./t.ts";\nimport { y } from "../util/y.ts";'),
     ["util/y.ts"],
+  );
+  const typed = 'import type { Storage } from "../../storage/storage.ts";';
+  assert.deepEqual(importsOf("reader/deb/y.ts", typed), []);
+  assert.deepEqual(
+    typeArrowViolations(new Map([["reader/deb/y.ts", importsOf("reader/deb/y.ts", typed, true)]])),
+    ["reader/deb/y.ts imports storage/storage.ts"],
+  );
+  assert.deepEqual(
+    fileOpeners(
+      new Map([
+        ["reader/byte_reader.ts", "const f = await Deno.open(path);"],
+        ["reader/hash_worker.ts", "Deno.openSync(p, { read: true })"],
+        ["storage/fs_storage.ts", "await Deno.open(path)"],
+        ["util/local_file.ts", "Deno.openSync(path)"],
+      ]),
+    ),
+    ["reader/byte_reader.ts opens a file", "reader/hash_worker.ts opens a file"],
   );
 });

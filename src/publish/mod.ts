@@ -1,0 +1,12 @@
+/**
+ * Stage `publish/`: writing a new generation of metadata so that every client sees a whole
+ * repository — write order, conditional entry points, rollback (publisher.ts), checks that a
+ * published generation is whole (intact.ts), and which unreferenced files to delete when
+ * (unreferenced.ts).
+ *
+ * May import: `storage/`, `index/`, `sign/` (to check signatures), `plan/`, `record/` and
+ * ground; not `reader/`, `repo/` or `cli/` (the wiring sits above it).
+ *
+ * This file holds only this description; import the modules it names.
+ * @module
+ */

@@ -1,0 +1,214 @@
+/**
+ * The hash workers: a small pool of worker threads (`hash_worker.ts`, one per core) that the
+ * package hashers of hash_jobs.ts post their bytes (or a local file range to read) to.
+ *
+ * - workers start when two jobs run at once (a lone package is hashed in place: no start-up
+ *   cost); jobs go to the least busy worker (in place until a first worker has started, which
+ *   proves the worker module loads); the workers stop once no job is left for 50 ms, so the
+ *   process can exit;
+ * - a worker acknowledges every data message once hashed; a worker with more than 4 MiB queued
+ *   makes its jobs' callers wait (backpressure);
+ * - if a worker cannot start (e.g. a compiled binary without the worker module), hashing falls
+ *   back to the calling thread.
+ * @module
+ */
+import type { HashName } from "../record/checksums.ts";
+import { giveBuffer } from "../util/buffer_pool.ts";
+
+/** Messages to a hash worker. */
+export type ToWorker =
+  | { t: "start"; id: number; algorithms: readonly HashName[] }
+  | { t: "data"; id: number; buffer: ArrayBuffer; offset: number; length: number }
+  | { t: "file"; id: number; path: string; offset: number; length?: number }
+  | { t: "end"; id: number }
+  | { t: "drop"; id: number };
+
+/** Messages from a hash worker. */
+export type FromWorker =
+  | { t: "ready"; id: 0 }
+  | { t: "ack"; id: number; length: number; buffer: ArrayBuffer }
+  | { t: "file"; id: number; bytes: number; eof: boolean; error?: string }
+  | { t: "done"; id: number; size: number; digests: Record<string, string> }
+  | { t: "error"; id: number; message: string };
+
+/** A job on a worker, as the worker's replies reach it (hash_jobs.ts RemoteJob). */
+export interface WorkerJob {
+  readonly id: number;
+  /** The worker's final answer (or a failure). */
+  settle(m: FromWorker): void;
+  /** The worker's answer to a file range. */
+  fileDone(m: Extract<FromWorker, { t: "file" }>): void;
+}
+
+/** Bytes posted to one worker and not yet hashed before update() asks the caller to wait. */
+export const QUEUE_LIMIT = 4 * 1024 * 1024;
+const MAX_WORKERS = 8;
+/** Idle time after which the workers stop (the next package read may be about to start). */
+const IDLE_MS = 50;
+
+let workerCount = defaultWorkerCount();
+
+function defaultWorkerCount(): number {
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  return cores > 1 ? Math.min(cores, MAX_WORKERS) : 0;
+}
+
+/**
+ * Sets how many hash workers may run (0: hash on the calling thread only); `undefined` restores
+ * the default (one per core, none on a single core). Takes effect when the pool next starts.
+ */
+export function setHashWorkers(count: number | undefined): void {
+  workerCount = count === undefined ? defaultWorkerCount() : Math.max(0, Math.floor(count));
+}
+
+/**
+ * What the pool did so far (for tests and the benchmark); `workerFileBytes`: bytes of local
+ * files a worker read and hashed itself (updateFromFile on a worker).
+ */
+export const hashPoolStats = { workerStarts: 0, remoteJobs: 0, localJobs: 0, workerFileBytes: 0 };
+
+/** One hash worker thread and the jobs it runs. */
+export class PoolWorker {
+  readonly worker: Worker;
+  ready = false;
+  dead = false;
+  jobs = 0;
+  queued = 0;
+  readonly pending = new Map<number, WorkerJob>();
+  #waiters: (() => void)[] = [];
+
+  constructor(pool: HashPool) {
+    this.worker = new Worker(new URL("./hash_worker.ts", import.meta.url), { type: "module" });
+    this.worker.onmessage = (e: MessageEvent<FromWorker>) => {
+      const m = e.data;
+      if (m.t === "ready") {
+        this.ready = true;
+        pool.proven = true;
+      } else if (m.t === "ack") {
+        this.queued -= m.length;
+        giveBuffer(m.buffer);
+        while (this.queued < QUEUE_LIMIT && this.#waiters.length > 0) this.#waiters.shift()!();
+      } else if (m.t === "file") this.pending.get(m.id)?.fileDone(m);
+      else this.pending.get(m.id)?.settle(m);
+    };
+    const fail = (e: Event, why: string) => {
+      e.preventDefault();
+      const message = e instanceof ErrorEvent && e.message ? e.message : why;
+      pool.lost(this, message);
+    };
+    this.worker.onerror = (e) => fail(e, "hash worker failed");
+    this.worker.onmessageerror = (e) => fail(e, "hash worker message error");
+  }
+
+  post(message: ToWorker, transfer: Transferable[] = []): void {
+    if (!this.dead) this.worker.postMessage(message, transfer);
+  }
+
+  /** Resolves when the queue is below the limit again (or the worker is gone). */
+  room(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Stops the worker and fails its unfinished jobs. */
+  kill(message: string): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.worker.terminate();
+    for (const job of [...this.pending.values()]) {
+      job.settle({ t: "error", id: job.id, message });
+    }
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+}
+
+/** The worker module (`new Worker` names it again, in the form scripts/compile.ts follows). */
+const WORKER_URL = new URL("./hash_worker.ts", import.meta.url);
+
+/**
+ * False when the worker module is a local file that is not there (mkrepo bundled into one
+ * file): hashing then stays on the calling thread, without Deno printing the failed load.
+ * (`deno compile` embeds the module with `--include`; remote URLs are assumed present.)
+ */
+function workerModulePresent(): boolean {
+  if (WORKER_URL.protocol !== "file:") return true;
+  try {
+    return Deno.statSync(WORKER_URL).isFile;
+  } catch {
+    return false;
+  }
+}
+
+class HashPool {
+  #workers: PoolWorker[] = [];
+  #active = 0;
+  #broken = false;
+  /** A worker has started once: later ones are given jobs before they are ready. */
+  proven = false;
+  #nextId = 1;
+  #idleTimer?: ReturnType<typeof setTimeout>;
+
+  nextId(): number {
+    return this.#nextId++;
+  }
+
+  /** A job starts: returns the worker to use, or undefined to hash in place. */
+  begin(): PoolWorker | undefined {
+    this.#active++;
+    if (this.#idleTimer !== undefined) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = undefined;
+    }
+    if (this.#active >= 2 && this.#workers.length === 0 && !this.#broken && workerCount > 0) {
+      if (!workerModulePresent()) this.#broken = true;
+    }
+    if (this.#active >= 2 && this.#workers.length === 0 && !this.#broken && workerCount > 0) {
+      try {
+        for (let i = 0; i < workerCount; i++) this.#workers.push(new PoolWorker(this));
+        hashPoolStats.workerStarts++;
+      } catch {
+        this.#broken = true;
+        this.#shutdown();
+      }
+    }
+    let best: PoolWorker | undefined;
+    for (const w of this.#workers) {
+      if (w.dead || !(w.ready || this.proven)) continue;
+      if (!best || w.jobs < best.jobs || (w.jobs === best.jobs && w.queued < best.queued)) {
+        best = w;
+      }
+    }
+    if (best) best.jobs++;
+    return best;
+  }
+
+  /** A job has finished (or was abandoned). */
+  end(worker: PoolWorker | undefined): void {
+    if (worker) worker.jobs--;
+    if (--this.#active === 0 && this.#workers.length > 0) {
+      // Not at once: the next job may start in a moment. The timer does not keep the process
+      // up (the workers do, until it fires).
+      const timer = setTimeout(() => {
+        this.#idleTimer = undefined;
+        if (this.#active === 0) this.#shutdown();
+      }, IDLE_MS);
+      Deno.unrefTimer(timer as unknown as number);
+      this.#idleTimer = timer;
+    }
+  }
+
+  /** A worker failed: jobs on it fail; one that never started disables the pool. */
+  lost(worker: PoolWorker, message: string): void {
+    if (!worker.ready) this.#broken = true;
+    worker.kill(message);
+    this.#workers = this.#workers.filter((w) => w !== worker);
+  }
+
+  #shutdown(): void {
+    const workers = this.#workers;
+    this.#workers = [];
+    for (const w of workers) w.kill("hash pool stopped");
+  }
+}
+
+/** The process's hash pool. */
+export const hashPool = new HashPool();

@@ -1,0 +1,13 @@
+/**
+ * Stage `storage/`: where a repository lives. One narrow `Storage` interface (storage.ts: list,
+ * stat, read, write, remove, describe) and two backends: local disk (fs_storage.ts) and S3
+ * (s3_storage.ts, with its ranged parallel reads in s3_ranged_read.ts, s3_part.ts and
+ * read_budget.ts). `readSource()` opens an object as a reader's byte source (util/byte_source.ts):
+ * its stream, plus the local file behind it when the backend has one.
+ *
+ * May import: ground only (`util/`, `errors.ts`). Imported by the wiring (`repo/`, `cli/`) and by
+ * `plan/` and `publish/`; never by `reader/`, `record/` or `index/`, which are given bytes.
+ *
+ * This file holds only this description; import the modules it names.
+ * @module
+ */
