@@ -6,7 +6,7 @@
  * The reference side is the benchmark kit (`bench/reference.sh --tsv`, only the rows the
  * selected cases compare with) plus two rows the kit has no case for (createrepo_c --update and
  * apt-ftparchive --db with nothing new), timed here with the kit's discipline. mkrepo runs as a
- * user runs it: `deno run -A mod.ts ...` in a subprocess under GNU time (wall: median of the
+ * user runs it: `deno run -A <V8 flags> src/cli/main.ts ...` in a subprocess under GNU time (wall: median of the
  * timed runs after untimed warm-up runs; peak RSS: the process's maximum resident set), on
  * hard-linked copies of the corpus, each run after an untimed setup. The S3 cases use a moto
  * server on loopback and count the requests mkrepo makes (moto's request log).
@@ -40,7 +40,7 @@ import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
 import { openStorage, parseLocation, type Storage } from "../mod.ts";
 import { readAll } from "../src/storage/storage.ts";
-import { V8_FLAGS } from "./compile_plan.ts";
+import { PROGRAM, V8_FLAGS } from "./compile_plan.ts";
 import { exists, log, median, run, type RunOptions, sh, timedRun, tree } from "./bench_common.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -213,7 +213,7 @@ const mkrepo = (...args: string[]) => [
   "run",
   "-A",
   V8_FLAGS,
-  join(MKREPO_ROOT, "mod.ts"),
+  join(MKREPO_ROOT, PROGRAM),
   ...args,
 ];
 
@@ -617,7 +617,7 @@ function report(kitHeader: string[], kitNotes: string[], floors: Map<string, Sta
   );
   const from = MKREPO_ROOT === resolve(ROOT) ? "" : ` from ${MKREPO_ROOT}`;
   lines.push(
-    `- mkrepo: \`deno run -A ${V8_FLAGS} mod.ts\`${from} (Deno ${Deno.version.deno}), ` +
+    `- mkrepo: \`deno run -A ${V8_FLAGS} ${PROGRAM}\`${from} (Deno ${Deno.version.deno}), ` +
       `${navigator.hardwareConcurrency} cores`,
   );
   for (const h of kitHeader) lines.push(h);

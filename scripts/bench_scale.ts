@@ -18,7 +18,7 @@
  * @module
  */
 import { join } from "node:path";
-import { V8_FLAGS } from "./compile_plan.ts";
+import { PROGRAM, V8_FLAGS } from "./compile_plan.ts";
 import { exists, log, median, run, sh, timedRun, tree } from "./bench_common.ts";
 
 /** What bench.ts passes. */
@@ -456,7 +456,7 @@ function report(o: ScaleOptions, rows: Row[]): string {
     "",
     `- corpora: ${o.dir} (make-scale.sh); ${o.runs} timed rounds per case after ${o.warmup} ` +
     "untimed, sides run alternately; ratio = median of the per-round ratios",
-    `- mkrepo: \`deno run -A ${V8_FLAGS} mod.ts --quiet\` from ${o.mkrepoRoot} (Deno ${Deno.version.deno}), ` +
+    `- mkrepo: \`deno run -A ${V8_FLAGS} ${PROGRAM} --quiet\` from ${o.mkrepoRoot} (Deno ${Deno.version.deno}), ` +
     `${navigator.hardwareConcurrency} cores, load average ${Deno.loadavg().join(" ")}`,
     "",
     `| case | mkrepo median s | reference median s | ratio (target) | mkrepo / reference CPU s | mkrepo peak RSS MiB (≤ ${RSS_TARGET_MIB}) | reference peak RSS MiB | notes |`,

@@ -17,6 +17,7 @@ import {
   findWorkerModules,
   outputName,
   PERMISSIONS,
+  PROGRAM,
   ROOT,
   TARGETS,
 } from "./compile_plan.ts";
@@ -91,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
-  const check = await run(["check", "--config", "deno.json", "mod.ts"]);
+  const check = await run(["check", "--config", "deno.json", "mod.ts", PROGRAM]);
   if (check.code !== 0) fail("type check failed");
   await Deno.mkdir(`${ROOT}dist`, { recursive: true });
 

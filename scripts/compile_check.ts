@@ -17,7 +17,7 @@
  */
 import { Buffer } from "node:buffer";
 import { commandRunner, smoke } from "./smoke.ts";
-import { compileArgs, PERMISSIONS, ROOT, V8_FLAGS } from "./compile_plan.ts";
+import { compileArgs, PERMISSIONS, PROGRAM, ROOT, V8_FLAGS } from "./compile_plan.ts";
 
 /** The @napi-rs/lzma prebuilt package each target needs (the native xz encoder). */
 const XZ_PREBUILT: Record<string, string> = {
@@ -115,7 +115,7 @@ export async function checkCompile(
   const work = await Deno.makeTempDir({ prefix: "mkrepo-compile-smoke-" });
   try {
     const fromSource = [Deno.execPath(), "run", "--no-prompt", "--cached-only", ...PERMISSIONS];
-    const checks = await smoke(commandRunner([...fromSource, `${ROOT}mod.ts`]), work);
+    const checks = await smoke(commandRunner([...fromSource, `${ROOT}${PROGRAM}`]), work);
     const failed = checks.filter((c) => !c.ok);
     line(
       failed.length === 0,

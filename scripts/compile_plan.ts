@@ -47,6 +47,12 @@ export const PERMISSIONS = [
  */
 export const V8_FLAGS = "--v8-flags=--max-semi-space-size=2";
 
+/**
+ * The program the binaries run, relative to the project root: the CLI module, which imports
+ * each command's code only when it runs (mod.ts, the library's entry, loads all of it).
+ */
+export const PROGRAM = "src/cli/main.ts";
+
 /** Project root (holds deno.json and mod.ts). */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -117,12 +123,12 @@ export async function localModules(root: string, entry: string): Promise<string[
 const FOLLOWED = /new Worker\(\s*new URL\(\s*(["'`])([^"'`]+)\1\s*,\s*import\.meta\.url\s*\)/g;
 
 /**
- * Finds the worker modules of mod.ts's module graph (and of those workers' graphs), which
+ * Finds the worker modules of the program's module graph (and of those workers' graphs), which
  * `deno compile` does not follow by itself: each `new Worker(...)` in a local module must be
  * written `new Worker(new URL("./module.ts", import.meta.url), ...)`, else this throws naming
  * the file. Returns the workers' paths relative to `root`, which they must be inside.
  */
-export async function findWorkerModules(root = ROOT, entry = "mod.ts"): Promise<string[]> {
+export async function findWorkerModules(root = ROOT, entry = PROGRAM): Promise<string[]> {
   const rootUrl = pathToFileURL(root.endsWith("/") ? root : `${root}/`);
   const found = new Set<string>();
   const scanned = new Set<string>();
@@ -179,6 +185,6 @@ export function compileArgs(
     target,
     "--output",
     output,
-    "mod.ts",
+    PROGRAM,
   ];
 }

@@ -1,10 +1,11 @@
 /**
- * Runs the real mkrepo entry point (mod.ts) in a subprocess, as a user would.
+ * Runs the real mkrepo program (src/cli/main.ts, what the binaries run) in a subprocess, as a
+ * user would.
  * @module
  */
 import { fileURLToPath } from "node:url";
 import { type RunResult, spawnText } from "./spawn.ts";
-import { V8_FLAGS } from "../../scripts/compile_plan.ts";
+import { PROGRAM, V8_FLAGS } from "../../scripts/compile_plan.ts";
 
 /** Project root (the folder holding deno.json and mod.ts). */
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -23,7 +24,7 @@ export interface RunCliOptions {
 export type CliResult = RunResult;
 
 /**
- * Spawns `deno run -A --quiet --config <root>/deno.json <root>/mod.ts ...args` with the
+ * Spawns `deno run -A <V8 flags> --quiet --config <root>/deno.json <root>/src/cli/main.ts ...args` with the
  * current Deno binary. The config is passed explicitly so a `cwd` outside the project still
  * gets the project's import map.
  */
@@ -52,7 +53,7 @@ export function cliCommand(args: string[]): string[] {
     "--quiet",
     "--config",
     PROJECT_ROOT + "deno.json",
-    PROJECT_ROOT + "mod.ts",
+    PROJECT_ROOT + PROGRAM,
     ...args,
   ];
 }

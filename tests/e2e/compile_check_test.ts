@@ -56,7 +56,7 @@ Deno.test("compile: a Worker created from a variable fails, naming the file", as
     "src/w.ts": "postMessage(1);\n",
   }, async (root) => {
     await assert.rejects(
-      findWorkerModules(root),
+      findWorkerModules(root, "mod.ts"),
       /^Error: src\/a\.ts creates a Worker in a form this script cannot follow/,
     );
   });
@@ -67,7 +67,10 @@ Deno.test("compile: one followed and one unfollowed Worker in a file still fails
     "src/a.ts": FOLLOWED("./w.ts") + 'export const other = () => new Worker("./w.ts");\n',
     "src/w.ts": "postMessage(1);\n",
   }, async (root) => {
-    await assert.rejects(findWorkerModules(root), /src\/a\.ts creates a Worker in a form/);
+    await assert.rejects(
+      findWorkerModules(root, "mod.ts"),
+      /src\/a\.ts creates a Worker in a form/,
+    );
   });
 });
 
@@ -77,14 +80,14 @@ Deno.test("compile: workers in the followed form are found, workers of workers t
     "src/w.ts": FOLLOWED("./deep/v.ts"),
     "src/deep/v.ts": "postMessage(1);\n",
   }, async (root) => {
-    assert.deepEqual(await findWorkerModules(root), ["src/deep/v.ts", "src/w.ts"]);
+    assert.deepEqual(await findWorkerModules(root, "mod.ts"), ["src/deep/v.ts", "src/w.ts"]);
   });
 });
 
 Deno.test("compile: a worker module that does not exist fails", async () => {
   await withProject({ "src/a.ts": FOLLOWED("./gone.ts") }, async (root) => {
     await assert.rejects(
-      findWorkerModules(root),
+      findWorkerModules(root, "mod.ts"),
       /src\/a\.ts creates a Worker from \.\/gone\.ts, which does not exist/,
     );
   });
@@ -92,7 +95,10 @@ Deno.test("compile: a worker module that does not exist fails", async () => {
 
 Deno.test("compile: an import that does not resolve fails", async () => {
   await withProject({ "src/a.ts": 'export * from "./missing.ts";\n' }, async (root) => {
-    await assert.rejects(findWorkerModules(root), /module graph of mod\.ts does not resolve/);
+    await assert.rejects(
+      findWorkerModules(root, "mod.ts"),
+      /module graph of mod\.ts does not resolve/,
+    );
   });
 });
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fixture } from "../_helpers/fixtures.ts";
 import { PROJECT_ROOT } from "../_helpers/run_cli.ts";
 import { spawnText } from "../_helpers/spawn.ts";
+import { PROGRAM } from "../../scripts/compile_plan.ts";
 
 const NARROW = [
   "--allow-read",
@@ -35,7 +36,7 @@ function mkrepo(permissions: string[], args: string[]) {
     "--quiet",
     "--config",
     PROJECT_ROOT + "deno.json",
-    PROJECT_ROOT + "mod.ts",
+    PROJECT_ROOT + PROGRAM,
     ...args,
   ]);
 }
