@@ -18,6 +18,15 @@ import type {
 } from "./storage.ts";
 
 const CHUNK = 1024 * 1024;
+
+/**
+ * Files whose remaining size is at most this many bytes are opened, stat'ed and read with
+ * synchronous calls: each async file op is a trip through Deno's blocking thread pool
+ * (~50–100 µs), several times what a page-cached read of a small package costs, and they
+ * dominated a run over thousands of tiny packages. Larger files are read asynchronously, so
+ * that long reads never hold up the event loop.
+ */
+const SYNC_MAX = 256 * 1024;
 const TEMP_MARK = ".mkrepo-tmp-";
 const LOCK_SUFFIX = ".mkrepo-lock";
 const LOCK_STALE_MS = 60_000;
@@ -124,26 +133,26 @@ export class FsStorage implements Storage {
     }
   }
 
-  async read(key: string, range?: ReadRange): Promise<ReadableStream<Uint8Array>> {
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(this.#path(key), { read: true });
-    } catch (err) {
-      throw this.#wrap(err, key, "read");
-    }
+  read(key: string, range?: ReadRange): Promise<ReadableStream<Uint8Array>> {
     const start = range?.start ?? 0;
-    if (start > 0) await file.seek(start, Deno.SeekMode.Start);
-    let left = range?.end !== undefined ? Math.max(0, range.end - start) : Infinity;
+    let file: Deno.FsFile;
     // Buffers sized by what the file holds: a small package read by each of 32 readers at once
     // takes a few KiB, not 32 MiB of full-size buffers (a little more than the size, so the
     // read that meets the end of a file that grew meanwhile still gets its bytes).
     let expected: number;
     try {
-      expected = Math.max(0, (await file.stat()).size - start);
+      file = Deno.openSync(this.#path(key), { read: true });
+    } catch (err) {
+      return Promise.reject(this.#wrap(err, key, "read"));
+    }
+    try {
+      if (start > 0) file.seekSync(start, Deno.SeekMode.Start);
+      expected = Math.max(0, file.statSync().size - start);
     } catch (err) {
       file.close();
-      throw this.#wrap(err, key, "read");
+      return Promise.reject(this.#wrap(err, key, "read"));
     }
+    let left = range?.end !== undefined ? Math.max(0, range.end - start) : Infinity;
     let closed = false;
     const close = () => {
       if (!closed) {
@@ -151,35 +160,37 @@ export class FsStorage implements Storage {
         file.close();
       }
     };
-    return new ReadableStream<Uint8Array>({
-      type: "bytes",
-      pull: async (controller) => {
-        if (left <= 0) {
-          close();
-          controller.close();
-          return;
-        }
-        const buf = takeBuffer(Math.min(CHUNK, left, expected + 4096));
-        let n: number | null;
-        try {
-          n = await file.read(buf);
-        } catch (err) {
-          close();
-          controller.error(this.#wrap(err, key, "read"));
-          return;
-        }
-        if (n === null) {
-          giveBuffer(buf.buffer);
-          close();
-          controller.close();
-          return;
-        }
-        left -= n;
-        expected = Math.max(0, expected - n);
-        controller.enqueue(n === buf.length ? buf : buf.subarray(0, n));
-      },
-      cancel: close,
-    }) as ReadableStream<Uint8Array>;
+    return Promise.resolve(
+      new ReadableStream<Uint8Array>({
+        type: "bytes",
+        pull: async (controller) => {
+          if (left <= 0) {
+            close();
+            controller.close();
+            return;
+          }
+          const buf = takeBuffer(Math.min(CHUNK, left, expected + 4096));
+          let n: number | null;
+          try {
+            n = buf.length <= SYNC_MAX ? file.readSync(buf) : await file.read(buf);
+          } catch (err) {
+            close();
+            controller.error(this.#wrap(err, key, "read"));
+            return;
+          }
+          if (n === null) {
+            giveBuffer(buf.buffer);
+            close();
+            controller.close();
+            return;
+          }
+          left -= n;
+          expected = Math.max(0, expected - n);
+          controller.enqueue(n === buf.length ? buf : buf.subarray(0, n));
+        },
+        cancel: close,
+      }) as ReadableStream<Uint8Array>,
+    );
   }
 
   /** The file holding `key` (or a range of it): a hash worker may read long stretches itself. */
