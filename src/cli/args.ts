@@ -10,6 +10,11 @@ import { DEFAULT_DEB_HASHES, type HashName, isHashName } from "../record/checksu
 import { debArchitectureProblem } from "../record/deb_fields.ts";
 import { type Command, OPTIONS, type OptionSpec } from "./options.ts";
 import { USAGE } from "./help.ts";
+import type { S3Settings } from "../storage/open_storage.ts";
+
+function isSse(value: string): value is NonNullable<S3Settings["sse"]> {
+  return value === "AES256" || value === "aws:kms";
+}
 
 /** Parsed command line. */
 export interface CliOptions {
@@ -40,18 +45,23 @@ export interface CliOptions {
   publicKey?: string;
   verifyKey?: string;
   deep: boolean;
-  s3: {
-    endpoint?: string;
-    region?: string;
-    accessKeyId?: string;
-    secretAccessKey?: string;
-    publicRead: boolean;
-    /** --no-s3-public-read. */
-    noPublicRead: boolean;
-    storageClass?: string;
-    sse?: string;
-    sseKmsKeyId?: string;
-  };
+  /** The S3 flags, as the storage takes them (plus --no-s3-public-read). */
+  s3:
+    & Pick<
+      S3Settings,
+      | "endpoint"
+      | "region"
+      | "accessKeyId"
+      | "secretAccessKey"
+      | "storageClass"
+      | "sse"
+      | "sseKmsKeyId"
+    >
+    & {
+      publicRead: boolean;
+      /** --no-s3-public-read. */
+      noPublicRead: boolean;
+    };
   /** Options that shape the repository: undefined when not given (the recorded value stays). */
   deb: {
     origin?: string;
@@ -155,7 +165,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     throw usage(`--rpm-compression must be gzip, xz or zstd, not "${rpmCompression}"`);
   }
   const sse = str("s3-sse");
-  if (sse !== undefined && sse !== "AES256" && sse !== "aws:kms") {
+  if (sse !== undefined && !isSse(sse)) {
     throw usage(`--s3-sse must be AES256 or aws:kms, not "${sse}"`);
   }
   const keyType = str("type") ?? "ed25519";

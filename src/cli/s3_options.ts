@@ -45,7 +45,7 @@ export function s3Settings(opts: CliOptions, config: RunConfig, kind: "fs" | "s3
     secretAccessKey: opts.s3.secretAccessKey,
     publicRead: opts.s3.publicRead,
     storageClass: opts.s3.storageClass,
-    sse: opts.s3.sse as S3Settings["sse"],
+    sse: opts.s3.sse,
     sseKmsKeyId: opts.s3.sseKmsKeyId,
   };
 }

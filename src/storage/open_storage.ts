@@ -6,18 +6,13 @@
 import type { Location } from "./location.ts";
 import type { Storage } from "./storage.ts";
 import { createFsStorage } from "./fs_storage.ts";
+import type { S3StorageOptions } from "./s3_storage.ts";
 
-/** S3 settings from the command line (all optional; the SDK chain fills the rest). */
-export interface S3Settings {
-  endpoint?: string;
-  region?: string;
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  publicRead?: boolean;
-  storageClass?: string;
-  sse?: "AES256" | "aws:kms";
-  sseKmsKeyId?: string;
-}
+/**
+ * S3 settings of a location (all optional; the SDK chain fills the rest): the S3 backend's
+ * options but the bucket and prefix, which the location gives.
+ */
+export type S3Settings = Omit<S3StorageOptions, "bucket" | "prefix">;
 
 /** Returns the storage for a location. */
 export async function openStorage(location: Location, s3: S3Settings = {}): Promise<Storage> {
