@@ -14,12 +14,7 @@ import { poolPlace } from "../plan/pool_path.ts";
 import { planMalformedList, restoreFor as restoreOf } from "./publish_steps.ts";
 import { packagesIndex, sourcesIndex } from "../index/deb/packages_index.ts";
 import type { PublishedDeb } from "../plan/published_deb.ts";
-import {
-  type ParsedRelease,
-  parseRelease,
-  type ReleaseEntry,
-  releaseText,
-} from "../index/deb/release_file.ts";
+import { type ReleaseEntry, releaseText, sameRelease } from "../index/deb/release_file.ts";
 import type { IndexFile } from "../index/index_file.ts";
 import {
   CACHE_ENTRY,
@@ -130,7 +125,6 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
     components: compList,
     description: releaseValue("Description", options.description),
   };
-  const release = releaseText(meta, entries);
 
   // What the generation names once the run is done (reused files included), and what the one
   // published before names: the cleanup of unreferenced files starts from both.
@@ -154,11 +148,12 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
   const malformedOk = ctx.malformed.length > 0 ? false : !byKey.has(malformedKey);
   if (
     old && malformedOk && files.every((f) => f.reused) &&
-    releaseIdentity(old.release) === releaseIdentity(parseRelease(release)) &&
+    sameRelease(old.release, meta, entries) &&
     await debEntryFlaw(ctx.storage, byKey, base, options.signer) === undefined
   ) {
     return;
   }
+  const release = releaseText(meta, entries);
   const entryKey = base + (options.signer ? "InRelease" : "Release");
   const unit: PublishUnit = {
     entry: {
@@ -236,15 +231,6 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
       if (byKey.has(base + k)) plan.remove.push(base + k);
     }
   }
-}
-
-/** A Release's content apart from its Date: equal identities mean nothing to publish. */
-function releaseIdentity(release: ParsedRelease): string {
-  const fields = [...release.fields].filter(([k]) =>
-    !["Date", "MD5Sum", "SHA1", "SHA256", "SHA512"].includes(k)
-  );
-  const entries = [...release.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify([fields, entries]);
 }
 
 /** A Release field value from the user: trimmed, one line, "Repo generator" when unset. */

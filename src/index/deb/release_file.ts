@@ -39,19 +39,24 @@ export function releaseDate(date: Date): string {
   return date.toUTCString().replace(/GMT$/, "UTC");
 }
 
+/** The metadata fields of a Release, in the order they are written (`Acquire-By-Hash: yes` last). */
+export function releaseFields(meta: ReleaseMeta): [string, string][] {
+  return [
+    ["Origin", meta.origin],
+    ["Label", meta.label],
+    ["Suite", meta.suite],
+    ["Codename", meta.codename],
+    ["Date", releaseDate(meta.date)],
+    ["Architectures", meta.architectures.join(" ")],
+    ["Components", meta.components.join(" ")],
+    ["Description", meta.description],
+    ["Acquire-By-Hash", "yes"],
+  ];
+}
+
 /** Release text: fields, then one list per digest (sizes right-aligned in 16 columns, as apt-ftparchive). `Acquire-By-Hash: yes` is always set. */
 export function releaseText(meta: ReleaseMeta, entries: readonly ReleaseEntry[]): string {
-  const lines = [
-    `Origin: ${meta.origin}`,
-    `Label: ${meta.label}`,
-    `Suite: ${meta.suite}`,
-    `Codename: ${meta.codename}`,
-    `Date: ${releaseDate(meta.date)}`,
-    `Architectures: ${meta.architectures.join(" ")}`,
-    `Components: ${meta.components.join(" ")}`,
-    `Description: ${meta.description}`,
-    `Acquire-By-Hash: yes`,
-  ];
+  const lines = releaseFields(meta).map(([name, value]) => `${name}: ${value}`);
   const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const [hash, field] of RELEASE_HASH_FIELDS) {
     lines.push(`${field}:`);
@@ -62,6 +67,30 @@ export function releaseText(meta: ReleaseMeta, entries: readonly ReleaseEntry[])
     }
   }
   return lines.join("\n") + "\n";
+}
+
+/**
+ * True when a published Release says what `releaseText(meta, entries)` would, apart from its
+ * Date: the same fields in the same order, and the same files with the same size and digests.
+ * Decided from the entries, without writing and parsing the new text.
+ */
+export function sameRelease(
+  published: ParsedRelease,
+  meta: ReleaseMeta,
+  entries: readonly ReleaseEntry[],
+): boolean {
+  const listFields = new Set(RELEASE_HASH_FIELDS.map(([, field]) => field));
+  const old = [...published.fields].filter(([name]) => name !== "Date" && !listFields.has(name));
+  const now = releaseFields(meta).filter(([name]) => name !== "Date");
+  if (old.length !== now.length || old.some(([n, v], i) => n !== now[i][0] || v !== now[i][1])) {
+    return false;
+  }
+  if (published.entries.size !== entries.length) return false;
+  return entries.every(({ path, checksums }) => {
+    const was = published.entries.get(path);
+    return was !== undefined && was.size === checksums.size &&
+      RELEASE_HASH_FIELDS.every(([hash]) => was[hash] === checksums[hash]);
+  });
 }
 
 /** What an existing Release says. */
