@@ -262,10 +262,12 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (options.s3.secretAccessKey !== undefined && options.s3.accessKeyId === undefined) {
     throw usage("--s3-secret-access-key needs --s3-access-key-id");
   }
-  if (options.publicKey !== undefined && !options.sign) {
+  // Without --sign, a repository that records its signature is signed with the configured key:
+  // whether there is a key to publish is known once the recorded settings are read.
+  if (options.publicKey !== undefined && options.noSign) {
     throw usage(
-      "--public-key needs --sign (there is no signing key to publish without it)",
-      "add --sign (or --sign-key-file FILE), or drop --public-key",
+      "--public-key and --no-sign contradict each other (an unsigned repository has no key)",
+      "drop one of them",
     );
   }
   if (options.s3.sseKmsKeyId !== undefined && sse !== "aws:kms") {

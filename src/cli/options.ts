@@ -104,7 +104,8 @@ export const OPTIONS = {
   "public-key": {
     type: "string",
     arg: "NAME",
-    help: "also publish the signing public key under this name in the repository (e.g. key.asc)",
+    help: "also publish the signing public key under this name in the repository (e.g. key.asc); " +
+      "needs a signing run (--sign, or a repository that records its signature)",
     group: "signing",
   },
   key: {

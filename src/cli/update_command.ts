@@ -56,6 +56,8 @@ const SIGNING_HINTS = {
   passKey: "pass the key with MKREPO_SIGNING_KEY, --sign-key-file FILE or GPG_SIGN_KEY",
   noSign: "to publish it unsigned on purpose, run with --no-sign",
   replaceKey: "pass the recorded key, or run with --replace-key to sign with this one from now on",
+  signForKey: "add --sign (with MKREPO_SIGNING_KEY, --sign-key-file FILE or GPG_SIGN_KEY), " +
+    "or drop --public-key",
 };
 
 /** Updates (or removes from) each repository of `opts.paths`, pushing one summary per path. */

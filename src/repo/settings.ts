@@ -31,6 +31,8 @@ export interface SigningHints {
   noSign: string;
   /** How to replace the recorded key on purpose. */
   replaceKey: string;
+  /** How to sign a run that was asked to publish the public key. */
+  signForKey: string;
 }
 
 /** What the run asks for; undefined fields keep the recorded value. */
@@ -240,6 +242,15 @@ export async function resolveSettings(
   let previous = recorded?.settings ?? derived;
   if (previous && previous.kind !== kind) previous = undefined; // the layout changed kind
   const signer = await decideSigner(path, previous, request);
+  if (request.publicKeyName !== undefined && !signer) {
+    throw new MkrepoError({
+      code: "usage",
+      action: "publish the public key",
+      key: path,
+      reason: "the repository is not signed by this run, so there is no key to publish",
+      hint: request.hints?.signForKey ?? "sign the run",
+    });
+  }
   const settings: RepoSettings = {
     kind,
     signed: signer !== undefined,

@@ -215,7 +215,6 @@ for (
 
 for (
   const [flags, needs] of [
-    [["--public-key", "key.asc"], "--sign"],
     [["--s3-sse-kms-key-id", "k1"], "--s3-sse aws:kms"],
     [["--s3-sse", "AES256", "--s3-sse-kms-key-id", "k1"], "--s3-sse aws:kms"],
   ] as const

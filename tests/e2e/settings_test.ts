@@ -320,3 +320,42 @@ Deno.test("mkrepo (s3): public read, once turned on, covers existing packages, m
     });
   }, { publicPolicy: false });
 });
+
+Deno.test("mkrepo: --public-key without --sign publishes the key of a repository that records its signature; an unsigned one refuses it", async () => {
+  const keys = await Deno.makeTempDir({ prefix: "mkrepo-keys-" });
+  try {
+    await makeKeyPairs(keys, ["good"]);
+    const key = await Deno.readTextFile(join(keys, "good.key"));
+    await withBackend("fs", async (repo) => {
+      await repo.put(`pool/main/${HELLO}`, fixture(`deb/${HELLO}`));
+      // Unsigned: a key in the environment is not used without --sign, so there is none to publish.
+      const before = await snapshot(repo);
+      const refused = await runMkrepo(repo, ["--public-key", "key.asc"], {
+        MKREPO_SIGNING_KEY: key,
+      });
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(refused.stderr, /no key to publish/);
+      assert.match(refused.stderr, /--sign/);
+      assert.deepEqual(await snapshot(repo), before);
+      const contradiction = await runMkrepo(repo, ["--public-key", "key.asc", "--no-sign"]);
+      assert.equal(contradiction.code, 2, contradiction.stderr);
+      assert.match(contradiction.stderr, /^error: .*--public-key and --no-sign contradict/m);
+
+      const signed = await runMkrepo(repo, ["--sign"], { MKREPO_SIGNING_KEY: key });
+      assert.equal(signed.code, 0, signed.stderr);
+      // Signed and recorded: the configured key signs without --sign, and its public half is published.
+      const published = await runMkrepo(repo, ["--public-key", "key.asc"], {
+        MKREPO_SIGNING_KEY: key,
+      });
+      assert.equal(published.code, 0, published.stderr);
+      assert.ok(published.summary.written.includes("key.asc"), published.stderr);
+      const asc = new TextDecoder().decode(
+        await repo.storage.read("key.asc").then((s) => new Response(s).arrayBuffer()),
+      );
+      assert.match(asc, /BEGIN PGP PUBLIC KEY BLOCK/);
+      assert.equal((await settingsJson(repo)).settings.publicKey, "key.asc");
+    });
+  } finally {
+    await Deno.remove(keys, { recursive: true });
+  }
+});
