@@ -264,36 +264,45 @@ for (const backend of BACKENDS) {
   });
 }
 
-Deno.test("mkrepo derives the settings of a repository published without mkrepo.json", async () => {
+/** Runs `fn` on a local repository holding hello, with the armored private key of a new pair. */
+async function withHelloAndKey(
+  fn: (repo: RepoBackend, key: string) => Promise<void>,
+): Promise<void> {
   const keys = await Deno.makeTempDir({ prefix: "mkrepo-keys-" });
   try {
     await makeKeyPairs(keys, ["good"]);
     const key = await Deno.readTextFile(join(keys, "good.key"));
     await withBackend("fs", async (repo) => {
       await repo.put(`pool/main/${HELLO}`, fixture(`deb/${HELLO}`));
-      const first = await runMkrepo(repo, ["--sign", "--deb-origin", "Old"], {
-        MKREPO_SIGNING_KEY: key,
-      });
-      assert.equal(first.code, 0, first.stderr);
-      const fingerprint = (await settingsJson(repo)).settings.signingKeys[0];
-      await repo.remove("mkrepo.json"); // as an older mkrepo (or another tool) leaves it
-      const derived = await settingsJson(repo);
-      assert.equal(derived.recorded, false);
-      assert.equal(derived.settings.signed, true);
-      assert.deepEqual(derived.settings.signingKeys, [fingerprint]);
-      assert.equal(derived.settings.deb.origin, "Old");
-      const keyless = await runMkrepo(repo, [], { MKREPO_SIGNING_KEY: undefined });
-      assert.equal(keyless.code, 1, keyless.stderr);
-      assert.match(keyless.stderr, new RegExp(fingerprint));
-      assert.ok(!(await repo.keys()).includes("mkrepo.json"));
-      const again = await runMkrepo(repo, [], { MKREPO_SIGNING_KEY: key });
-      assert.equal(again.code, 0, again.stderr);
-      assert.deepEqual(again.summary.written, ["mkrepo.json"]);
-      assert.match((await repo.readText("dists/all/Release"))!, /^Origin: Old$/m);
+      await fn(repo, key);
     });
   } finally {
     await Deno.remove(keys, { recursive: true });
   }
+}
+
+Deno.test("mkrepo derives the settings of a repository published without mkrepo.json", async () => {
+  await withHelloAndKey(async (repo, key) => {
+    const first = await runMkrepo(repo, ["--sign", "--deb-origin", "Old"], {
+      MKREPO_SIGNING_KEY: key,
+    });
+    assert.equal(first.code, 0, first.stderr);
+    const fingerprint = (await settingsJson(repo)).settings.signingKeys[0];
+    await repo.remove("mkrepo.json"); // as an older mkrepo (or another tool) leaves it
+    const derived = await settingsJson(repo);
+    assert.equal(derived.recorded, false);
+    assert.equal(derived.settings.signed, true);
+    assert.deepEqual(derived.settings.signingKeys, [fingerprint]);
+    assert.equal(derived.settings.deb.origin, "Old");
+    const keyless = await runMkrepo(repo, [], { MKREPO_SIGNING_KEY: undefined });
+    assert.equal(keyless.code, 1, keyless.stderr);
+    assert.match(keyless.stderr, new RegExp(fingerprint));
+    assert.ok(!(await repo.keys()).includes("mkrepo.json"));
+    const again = await runMkrepo(repo, [], { MKREPO_SIGNING_KEY: key });
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(again.summary.written, ["mkrepo.json"]);
+    assert.match((await repo.readText("dists/all/Release"))!, /^Origin: Old$/m);
+  });
 });
 
 Deno.test("mkrepo (s3): public read, once turned on, covers existing packages, metadata and a privately uploaded package", async () => {
@@ -322,40 +331,32 @@ Deno.test("mkrepo (s3): public read, once turned on, covers existing packages, m
 });
 
 Deno.test("mkrepo: --public-key without --sign publishes the key of a repository that records its signature; an unsigned one refuses it", async () => {
-  const keys = await Deno.makeTempDir({ prefix: "mkrepo-keys-" });
-  try {
-    await makeKeyPairs(keys, ["good"]);
-    const key = await Deno.readTextFile(join(keys, "good.key"));
-    await withBackend("fs", async (repo) => {
-      await repo.put(`pool/main/${HELLO}`, fixture(`deb/${HELLO}`));
-      // Unsigned: a key in the environment is not used without --sign, so there is none to publish.
-      const before = await snapshot(repo);
-      const refused = await runMkrepo(repo, ["--public-key", "key.asc"], {
-        MKREPO_SIGNING_KEY: key,
-      });
-      assert.equal(refused.code, 2, refused.stderr);
-      assert.match(refused.stderr, /no key to publish/);
-      assert.match(refused.stderr, /--sign/);
-      assert.deepEqual(await snapshot(repo), before);
-      const contradiction = await runMkrepo(repo, ["--public-key", "key.asc", "--no-sign"]);
-      assert.equal(contradiction.code, 2, contradiction.stderr);
-      assert.match(contradiction.stderr, /^error: .*--public-key and --no-sign contradict/m);
-
-      const signed = await runMkrepo(repo, ["--sign"], { MKREPO_SIGNING_KEY: key });
-      assert.equal(signed.code, 0, signed.stderr);
-      // Signed and recorded: the configured key signs without --sign, and its public half is published.
-      const published = await runMkrepo(repo, ["--public-key", "key.asc"], {
-        MKREPO_SIGNING_KEY: key,
-      });
-      assert.equal(published.code, 0, published.stderr);
-      assert.ok(published.summary.written.includes("key.asc"), published.stderr);
-      const asc = new TextDecoder().decode(
-        await repo.storage.read("key.asc").then((s) => new Response(s).arrayBuffer()),
-      );
-      assert.match(asc, /BEGIN PGP PUBLIC KEY BLOCK/);
-      assert.equal((await settingsJson(repo)).settings.publicKey, "key.asc");
+  await withHelloAndKey(async (repo, key) => {
+    // Unsigned: a key in the environment is not used without --sign, so there is none to publish.
+    const before = await snapshot(repo);
+    const refused = await runMkrepo(repo, ["--public-key", "key.asc"], {
+      MKREPO_SIGNING_KEY: key,
     });
-  } finally {
-    await Deno.remove(keys, { recursive: true });
-  }
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /no key to publish/);
+    assert.match(refused.stderr, /--sign/);
+    assert.deepEqual(await snapshot(repo), before);
+    const contradiction = await runMkrepo(repo, ["--public-key", "key.asc", "--no-sign"]);
+    assert.equal(contradiction.code, 2, contradiction.stderr);
+    assert.match(contradiction.stderr, /^error: .*--public-key and --no-sign contradict/m);
+
+    const signed = await runMkrepo(repo, ["--sign"], { MKREPO_SIGNING_KEY: key });
+    assert.equal(signed.code, 0, signed.stderr);
+    // Signed and recorded: the configured key signs without --sign, and its public half is published.
+    const published = await runMkrepo(repo, ["--public-key", "key.asc"], {
+      MKREPO_SIGNING_KEY: key,
+    });
+    assert.equal(published.code, 0, published.stderr);
+    assert.ok(published.summary.written.includes("key.asc"), published.stderr);
+    const asc = new TextDecoder().decode(
+      await repo.storage.read("key.asc").then((s) => new Response(s).arrayBuffer()),
+    );
+    assert.match(asc, /BEGIN PGP PUBLIC KEY BLOCK/);
+    assert.equal((await settingsJson(repo)).settings.publicKey, "key.asc");
+  });
 });
