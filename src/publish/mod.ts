@@ -1,8 +1,9 @@
 /**
  * Stage `publish/`: writing a new generation of metadata so that every client sees a whole
- * repository — write order, conditional entry points, rollback (publisher.ts), checks that a
- * published generation is whole (intact.ts), and which unreferenced files to delete when
- * (unreferenced.ts).
+ * repository — the plan and its options (publish_plan.ts), write order, conditional entry
+ * points, rollback (publisher.ts), checks that a published generation is whole (intact.ts),
+ * which unreferenced files to delete when (unreferenced.ts), and the deletion of package files
+ * past their grace (remove_packages.ts).
  *
  * May import: `storage/`, `index/`, `sign/` (to check signatures), `plan/`, `record/` and
  * ground; not `reader/`, `repo/` or `cli/` (the wiring sits above it).

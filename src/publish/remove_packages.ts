@@ -6,7 +6,7 @@
  * @module
  */
 import type { Storage } from "../storage/storage.ts";
-import type { EntryEtag, PublishOptions, PublishPlan } from "./publisher.ts";
+import type { EntryEtag, PublishOptions, PublishPlan } from "./publish_plan.ts";
 
 /**
  * Removes the expired package files of a plan. `published` are the entry points this run

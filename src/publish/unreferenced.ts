@@ -10,7 +10,7 @@
  * @module
  */
 import { MkrepoError } from "../errors.ts";
-import { CACHE_INDEX, type OutputFile } from "./publisher.ts";
+import { CACHE_INDEX, type OutputFile } from "./publish_plan.ts";
 
 /** Key of the record of unreferenced files, relative to the repository root. */
 export const CLEANUP_KEY = "mkrepo-cleanup.json";

@@ -22,7 +22,7 @@ import {
   CACHE_INDEX,
   type PublishPlan,
   type PublishUnit,
-} from "../publish/publisher.ts";
+} from "../publish/publish_plan.ts";
 import { debEntryFlaw, wholeIndexes } from "../publish/intact.ts";
 import type { Signer } from "../sign/signer.ts";
 

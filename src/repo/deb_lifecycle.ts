@@ -9,7 +9,7 @@ import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import { compareDebVersions } from "../record/deb_version.ts";
 import { poolPlace } from "../plan/pool_path.ts";
 import type { PublishedDeb } from "../plan/published_deb.ts";
-import type { EntryEtag, PublishPlan } from "../publish/publisher.ts";
+import type { EntryEtag, PublishPlan } from "../publish/publish_plan.ts";
 import type { CleanupRecord, PendingPackages } from "../publish/unreferenced.ts";
 import { lifecycleDrops, type LifecycleItem, recordDrops } from "./lifecycle.ts";
 import type { RepoSummary } from "./run_types.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
-import { CACHE_INDEX, type OutputFile } from "../publish/publisher.ts";
+import { CACHE_INDEX, type OutputFile } from "../publish/publish_plan.ts";
 import type { Signer } from "../sign/signer.ts";
 
 /** The key file to publish, or undefined when there is nothing (new) to write. */

@@ -5,14 +5,14 @@
  * @module
  */
 import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
+import { publish } from "../publish/publisher.ts";
 import {
   CACHE_INDEX,
   type EntryEtag,
   type OutputFile,
-  publish,
   type PublishPlan,
   type Restore,
-} from "../publish/publisher.ts";
+} from "../publish/publish_plan.ts";
 import type { RunEvents } from "./run_types.ts";
 import {
   CLEANUP_KEY,

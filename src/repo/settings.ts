@@ -19,7 +19,7 @@ import {
   settingsText,
 } from "../record/repo_settings.ts";
 import { parseRelease } from "../index/deb/release_file.ts";
-import { CACHE_INDEX, type OutputFile } from "../publish/publisher.ts";
+import { CACHE_INDEX, type OutputFile } from "../publish/publish_plan.ts";
 import { changesOf } from "./settings_text.ts";
 import type { Signer } from "../sign/signer.ts";
 

@@ -18,7 +18,7 @@ import { readDsc } from "../reader/deb/read_dsc.ts";
 import { hashStream } from "../reader/hashing.ts";
 import { readPublishedDeb } from "../plan/published_deb.ts";
 import { compactPackage } from "../index/deb/paragraphs.ts";
-import { emptyPlan, isEmptyPlan, type OutputFile } from "../publish/publisher.ts";
+import { emptyPlan, isEmptyPlan, type OutputFile } from "../publish/publish_plan.ts";
 import { type CleanupRecord, emptyCleanupRecord } from "../publish/unreferenced.ts";
 import { isPending, type LifecycleOptions } from "./lifecycle.ts";
 import { dropPackages, sourceFiles, untouchedEntries } from "./deb_lifecycle.ts";

@@ -35,7 +35,7 @@ import {
   isEmptyPlan,
   type OutputFile,
   type PublishUnit,
-} from "../publish/publisher.ts";
+} from "../publish/publish_plan.ts";
 import { detachedSignatureFlaw } from "../publish/intact.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
