@@ -7,9 +7,7 @@ import type { CliOptions } from "./args.ts";
 import { readConfig, type RunConfig } from "./config.ts";
 import type { Reporter } from "./reporter.ts";
 import { MkrepoError } from "../errors.ts";
-import { parseLocation } from "../storage/location.ts";
-import { openStorage } from "../storage/open_storage.ts";
-import { s3Settings } from "./s3_options.ts";
+import { forEachRepository } from "./locations.ts";
 import { updateRepository } from "../repo/update.ts";
 import type { RepoSummary } from "../repo/run_types.ts";
 import { createSigner, type Signer } from "../sign/signer.ts";
@@ -75,42 +73,36 @@ export async function runUpdate(
     configured ??= config.signingKey !== undefined || config.gpgSignKey !== undefined
       ? signerFor({ ...opts, sign: true }, config, reporter)
       : Promise.resolve(undefined);
-  for (const arg of opts.paths) {
-    const location = parseLocation(arg);
-    const storage = await openStorage(location, s3Settings(opts, config, location.kind));
-    try {
-      summaries.push(
-        await updateRepository(storage, {
-          path: location.display,
-          events: reporter,
-          force: opts.force,
-          dryRun: opts.dryRun,
-          concurrency: opts.concurrency ?? (location.kind === "s3" ? 16 : 4),
-          signer,
-          loadSigner,
-          noSign: opts.noSign,
-          replaceKey: opts.replaceKey,
-          signingHints: SIGNING_HINTS,
-          publicKeyName: opts.publicKey,
-          graceSeconds: opts.graceSeconds,
-          keep: opts.keep,
-          keepDays: opts.keepDays,
-          remove: opts.command === "remove" ? opts.patterns.map(removePattern) : undefined,
-          publicRead: opts.s3.publicRead ? true : opts.s3.noPublicRead ? false : undefined,
-          date: config.date,
-          deb: {
-            hashes: opts.deb.hashes,
-            architectures: opts.deb.architectures,
-            components: opts.deb.components,
-            origin: opts.deb.origin ?? config.debOrigin,
-            label: opts.deb.label ?? config.debLabel,
-            description: opts.deb.description ?? config.debDescription,
-          },
-          rpm: { compression: opts.rpmCompression },
-        }),
-      );
-    } finally {
-      await storage.close?.();
-    }
-  }
+  await forEachRepository(opts, config, async (storage, location) => {
+    summaries.push(
+      await updateRepository(storage, {
+        path: location.display,
+        events: reporter,
+        force: opts.force,
+        dryRun: opts.dryRun,
+        concurrency: opts.concurrency ?? (location.kind === "s3" ? 16 : 4),
+        signer,
+        loadSigner,
+        noSign: opts.noSign,
+        replaceKey: opts.replaceKey,
+        signingHints: SIGNING_HINTS,
+        publicKeyName: opts.publicKey,
+        graceSeconds: opts.graceSeconds,
+        keep: opts.keep,
+        keepDays: opts.keepDays,
+        remove: opts.command === "remove" ? opts.patterns.map(removePattern) : undefined,
+        publicRead: opts.s3.publicRead ? true : opts.s3.noPublicRead ? false : undefined,
+        date: config.date,
+        deb: {
+          hashes: opts.deb.hashes,
+          architectures: opts.deb.architectures,
+          components: opts.deb.components,
+          origin: opts.deb.origin ?? config.debOrigin,
+          label: opts.deb.label ?? config.debLabel,
+          description: opts.deb.description ?? config.debDescription,
+        },
+        rpm: { compression: opts.rpmCompression },
+      }),
+    );
+  });
 }

@@ -7,9 +7,7 @@ import type { CliOptions } from "./args.ts";
 import { readConfig } from "./config.ts";
 import { VERSION } from "../version.ts";
 import { plural } from "../util/plural.ts";
-import { parseLocation } from "../storage/location.ts";
-import { openStorage } from "../storage/open_storage.ts";
-import { s3Settings } from "./s3_options.ts";
+import { forEachRepository } from "./locations.ts";
 import { type VerifyReport, verifyRepository } from "../repo/verify.ts";
 import { readKeyText } from "../sign/key_file.ts";
 import { print } from "./output.ts";
@@ -22,21 +20,15 @@ export async function runVerify(opts: CliOptions): Promise<number> {
     publicKey = await readKeyText(opts.verifyKey, { code: "usage", action: "read key file" });
   }
   const reports: VerifyReport[] = [];
-  for (const arg of opts.paths) {
-    const location = parseLocation(arg);
-    const storage = await openStorage(location, s3Settings(opts, config, location.kind));
-    try {
-      reports.push(
-        await verifyRepository(storage, location.display, {
-          deep: opts.deep,
-          publicKey,
-          concurrency: opts.concurrency,
-        }),
-      );
-    } finally {
-      await storage.close?.();
-    }
-  }
+  await forEachRepository(opts, config, async (storage, location) => {
+    reports.push(
+      await verifyRepository(storage, location.display, {
+        deep: opts.deep,
+        publicKey,
+        concurrency: opts.concurrency,
+      }),
+    );
+  });
   const ok = reports.every((r) => r.ok);
   if (opts.json) print(JSON.stringify({ ok, version: VERSION, repos: reports }, null, 2));
   else {
