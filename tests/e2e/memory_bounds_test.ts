@@ -14,7 +14,7 @@ import { cliCommand } from "../_helpers/run_cli.ts";
 import { spawnText } from "../_helpers/spawn.ts";
 import { verifyRepository } from "../../src/repo/verify.ts";
 import { arArchive, concat, tarArchive, tarHeader } from "../unit/reader/_make_deb.ts";
-import { encodeLead } from "../unit/rpm/rpm_builder.ts";
+import { encodeLead, headerBlob, type HeaderEntry } from "../unit/rpm/rpm_builder.ts";
 import { Tag, TagType } from "../../src/reader/rpm/tags.ts";
 
 /** The limit the issue sets for a whole run. */
@@ -55,7 +55,7 @@ export function amplifiedRpm(count = 0xfffff): Uint8Array {
     [Tag.ARCH, "x86_64"],
   ];
   const head: number[] = [];
-  const entries: [number, number, number, number][] = [];
+  const entries: HeaderEntry[] = [];
   for (const [tag, value] of strings) {
     entries.push([tag, TagType.STRING, head.length, 1]);
     head.push(...text.encode(value), 0);
@@ -78,30 +78,13 @@ export function amplifiedRpm(count = 0xfffff): Uint8Array {
     );
   }
   for (const [tag, type] of arrays) entries.push([tag, type, shared, count]);
-  const dl = shared + count * 4;
-  const il = entries.length;
-  const header = new Uint8Array(16 + il * 16 + dl);
-  const v = new DataView(header.buffer);
-  header.set([0x8e, 0xad, 0xe8, 0x01]);
-  v.setUint32(8, il);
-  v.setUint32(12, dl);
-  entries.forEach(([tag, type, offset, n], i) => {
-    v.setUint32(16 + i * 16, tag);
-    v.setUint32(20 + i * 16, type);
-    v.setInt32(24 + i * 16, offset);
-    v.setUint32(28 + i * 16, n);
-  });
-  header.set(head, 16 + il * 16);
-  // signature header: one SIZE entry, padded to 8 bytes
-  const sig = new Uint8Array(16 + 16 + 8);
-  const sv = new DataView(sig.buffer);
-  sig.set([0x8e, 0xad, 0xe8, 0x01]);
-  sv.setUint32(8, 1);
-  sv.setUint32(12, 4);
-  sv.setUint32(16, 1000);
-  sv.setUint32(20, TagType.INT32);
-  sv.setUint32(28, 1);
-  sv.setUint32(32, header.length);
+  const data = new Uint8Array(shared + count * 4);
+  data.set(head);
+  const header = headerBlob(entries, data);
+  // signature header: one SIZE entry (the header's length), padded to 8 bytes
+  const size = new Uint8Array(4);
+  new DataView(size.buffer).setUint32(0, header.length);
+  const sig = concat([headerBlob([[1000, TagType.INT32, 0, 1]], size), new Uint8Array(4)]);
   return concat([encodeLead("amplified"), sig, header]);
 }
 

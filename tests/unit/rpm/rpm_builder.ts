@@ -32,7 +32,7 @@ const ALIGN: Record<number, number> = { 3: 2, 4: 4, 5: 8 };
 export function encodeHeader(tags: TagList, regionTag: number): Uint8Array {
   const sorted = [...tags].sort((a, b) => a[0] - b[0]);
   const data: number[] = [];
-  const entries: [number, number, number, number][] = [];
+  const entries: HeaderEntry[] = [];
   for (const [tag, d] of sorted) {
     const align = ALIGN[d.type] ?? 1;
     while (data.length % align) data.push(0);
@@ -79,6 +79,15 @@ export function encodeHeader(tags: TagList, regionTag: number): Uint8Array {
   trailer.setUint32(12, 16);
   data.push(...new Uint8Array(trailer.buffer));
   entries.unshift([regionTag, TagType.BIN, trailerAt, 16]);
+  return headerBlob(entries, new Uint8Array(data));
+}
+
+/** One index entry of a header: tag, type, offset into the data, count. */
+export type HeaderEntry = [tag: number, type: number, offset: number, count: number];
+
+/** A header structure as given, unchecked: magic, entry and data counts, the entries, the data. */
+export function headerBlob(entries: readonly HeaderEntry[], data: Uint8Array): Uint8Array {
+  const il = entries.length;
   const out = new Uint8Array(16 + il * 16 + data.length);
   const v = new DataView(out.buffer);
   out.set([0x8e, 0xad, 0xe8, 0x01]);
