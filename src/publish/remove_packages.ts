@@ -7,6 +7,7 @@
  */
 import type { Storage } from "../storage/storage.ts";
 import type { EntryEtag, PublishOptions, PublishPlan } from "./publish_plan.ts";
+import { notUploadedAgain } from "./unreferenced.ts";
 
 /**
  * Removes the expired package files of a plan. `published` are the entry points this run
@@ -37,7 +38,7 @@ export async function removePackageFiles(
     try {
       if (!options.dryRun) {
         const now = await storage.stat(key);
-        if (!now || Math.abs(now.mtime - mtime) >= 1000) continue; // gone, or uploaded again
+        if (!now || !notUploadedAgain({ mtime }, now.mtime)) continue; // gone, or uploaded again
       }
       options.onWrite?.(key, "remove");
       if (!options.dryRun) await storage.remove(key);

@@ -34,6 +34,14 @@ export interface PendingPackage {
 /** Pending package files, by key. */
 export type PendingPackages = Map<string, PendingPackage>;
 
+/**
+ * True when a file's modification time (ms) is still the one recorded when it left the index,
+ * to the second (what every storage keeps): else it was uploaded again.
+ */
+export function notUploadedAgain(pending: Pick<PendingPackage, "mtime">, mtime: number): boolean {
+  return Math.abs(pending.mtime - mtime) < 1000;
+}
+
 /** The cleanup record as read from the repository. */
 export interface CleanupRecord {
   unreferenced: Unreferenced;

@@ -9,7 +9,11 @@ import type { ObjectInfo } from "../storage/storage.ts";
 import { MkrepoError } from "../errors.ts";
 import { retentionDrops, type RetentionItem, type RetentionPolicy } from "../plan/retention.ts";
 import type { RemovePattern } from "../plan/remove_patterns.ts";
-import type { PendingPackage, PendingPackages } from "../publish/unreferenced.ts";
+import {
+  notUploadedAgain,
+  type PendingPackage,
+  type PendingPackages,
+} from "../publish/unreferenced.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
 
 /** What a run asks of the lifecycle. */
@@ -31,7 +35,7 @@ export interface LifecycleItem extends RetentionItem {
  */
 export function isPending(pending: PendingPackages, object: ObjectInfo): boolean {
   const p = pending.get(object.key);
-  return p !== undefined && Math.abs(p.mtime - object.mtime) < 1000;
+  return p !== undefined && notUploadedAgain(p, object.mtime);
 }
 
 /**
