@@ -7,7 +7,7 @@
  */
 import type { Storage } from "../storage/storage.ts";
 import type { EntryEtag, PublishOptions, PublishPlan } from "./publish_plan.ts";
-import { notUploadedAgain } from "./unreferenced.ts";
+import { notUploadedAgain } from "../record/cleanup_record.ts";
 
 /**
  * Removes the expired package files of a plan. `published` are the entry points this run

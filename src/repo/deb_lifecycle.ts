@@ -10,8 +10,9 @@ import { compareDebVersions } from "../record/deb_version.ts";
 import { poolPlace } from "../plan/pool_path.ts";
 import type { PublishedDeb } from "../plan/published_deb.ts";
 import type { EntryEtag, PublishPlan } from "../publish/publish_plan.ts";
-import type { CleanupRecord, PendingPackages } from "../publish/unreferenced.ts";
-import { lifecycleDrops, type LifecycleItem, recordDrops } from "./lifecycle.ts";
+import type { CleanupRecord, PendingPackages } from "../record/cleanup_record.ts";
+import { lifecycleDrops, type LifecycleItem } from "../plan/lifecycle.ts";
+import { recordDrops } from "./lifecycle.ts";
 import type { RepoSummary } from "./run_types.ts";
 import type { DebUpdateOptions } from "./update_deb.ts";
 

@@ -15,14 +15,16 @@ import {
 } from "../publish/publish_plan.ts";
 import type { RunEvents } from "./run_types.ts";
 import {
-  CLEANUP_KEY,
-  type CleanupRecord,
   decideCleanup,
   DEFAULT_GRACE_SECONDS,
-  emptyCleanupRecord,
   type PackageCleanup,
-  parseCleanupRecord,
 } from "../publish/unreferenced.ts";
+import {
+  CLEANUP_KEY,
+  type CleanupRecord,
+  emptyCleanupRecord,
+  parseCleanupRecord,
+} from "../record/cleanup_record.ts";
 import { escapeControl } from "../errors.ts";
 
 /** How to put `key` back as it is now: its current bytes, or remove it if it does not exist. */

@@ -6,8 +6,9 @@
 import type { ObjectInfo } from "../storage/storage.ts";
 import type { RpmPackage } from "../record/rpm_package.ts";
 import { compareRpmEvr, parseEvr } from "../record/rpm_evr.ts";
-import type { CleanupRecord, PendingPackages } from "../publish/unreferenced.ts";
-import { lifecycleDrops, type LifecycleItem, recordDrops } from "./lifecycle.ts";
+import type { CleanupRecord, PendingPackages } from "../record/cleanup_record.ts";
+import { lifecycleDrops, type LifecycleItem } from "../plan/lifecycle.ts";
+import { recordDrops } from "./lifecycle.ts";
 import type { RepoSummary } from "./run_types.ts";
 import type { RpmUpdateOptions } from "./update_rpm.ts";
 

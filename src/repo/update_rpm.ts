@@ -47,8 +47,8 @@ import {
   publishRun,
   restoreFor,
 } from "./publish_steps.ts";
-import { type CleanupRecord, emptyCleanupRecord } from "../publish/unreferenced.ts";
-import { isPending, type LifecycleOptions } from "./lifecycle.ts";
+import { type CleanupRecord, emptyCleanupRecord } from "../record/cleanup_record.ts";
+import { isPending, type LifecycleOptions } from "../plan/lifecycle.ts";
 import { dropRpms } from "./rpm_lifecycle.ts";
 import { publicKeyFile } from "./public_key.ts";
 

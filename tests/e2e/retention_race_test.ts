@@ -16,7 +16,7 @@ import { silentEvents } from "../../src/repo/run_types.ts";
 import { createFsStorage } from "../../src/storage/fs_storage.ts";
 import { readAll, type Storage } from "../../src/storage/storage.ts";
 import { removePattern } from "../../src/plan/remove_patterns.ts";
-import { CLEANUP_KEY } from "../../src/publish/unreferenced.ts";
+import { CLEANUP_KEY } from "../../src/record/cleanup_record.ts";
 
 const ROUNDS = 10;
 

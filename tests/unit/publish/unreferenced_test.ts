@@ -1,12 +1,12 @@
 /** The cleanup record (mkrepo-cleanup.json) and the decision over pending package files. */
 import assert from "node:assert/strict";
+import { decideCleanup } from "../../../src/publish/unreferenced.ts";
 import {
   cleanupRecordText,
-  decideCleanup,
   emptyCleanupRecord,
   parseCleanupRecord,
   type PendingPackages,
-} from "../../../src/publish/unreferenced.ts";
+} from "../../../src/record/cleanup_record.ts";
 
 const NOW = Date.UTC(2026, 0, 31, 12);
 const HOUR = 3_600_000;
