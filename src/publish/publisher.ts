@@ -27,42 +27,18 @@
  * In dry-run mode nothing is written; the plan is reported instead.
  * @module
  */
-import { readAll, type Storage, type WriteOptions } from "../storage/storage.ts";
+import type { Storage } from "../storage/storage.ts";
 import { MkrepoError } from "../errors.ts";
 import { removePackageFiles } from "./remove_packages.ts";
 import {
   type OutputFile,
   type PublishOptions,
   type PublishPlan,
-  type PublishUnit,
   WRITES_IN_FLIGHT,
 } from "./publish_plan.ts";
 import { runPooled } from "../util/bounded_pool.ts";
-
-function writeOptions(f: OutputFile, options: PublishOptions): WriteOptions {
-  return {
-    contentType: f.contentType,
-    cacheControl: f.cacheControl,
-    publicRead: options.publicRead,
-  };
-}
-
-function bytesOf(data: Uint8Array | string): Uint8Array {
-  return typeof data === "string" ? new TextEncoder().encode(data) : data;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-/** A unit as far as this run got with it. */
-interface UnitState {
-  unit: PublishUnit;
-  /** Files written (or whose answer was lost), in write order. */
-  done: OutputFile[];
-  /** Etag of our first entry point once it is known to be ours. */
-  etag?: string;
-}
+import { lostRace, ownEtag, writeFile, writeOptions } from "./file_writes.ts";
+import { rollBack, type UnitState } from "./rollback.ts";
 
 /** Writes every file of a group, several at a time; records each in `done` before it is sent. */
 async function writeGroup(
@@ -79,45 +55,6 @@ async function writeGroup(
       done.push(f);
       await writeFile(storage, f, options);
     }
-  });
-}
-
-/** Writes one file, conditionally when it says so (a refusal not settled by our bytes: conflict). */
-async function writeFile(storage: Storage, f: OutputFile, options: PublishOptions): Promise<void> {
-  const write = writeOptions(f, options);
-  if (f.ifUnchanged) {
-    if (f.ifUnchanged.etag === undefined) write.ifNoneMatch = "*";
-    else write.ifMatch = f.ifUnchanged.etag;
-  }
-  try {
-    await storage.write(f.key, f.data, write);
-  } catch (err) {
-    if (!f.ifUnchanged || !(err instanceof MkrepoError && err.code === "conflict")) throw err;
-    if (await ownEtag(storage, f.key, f.data) === undefined) {
-      throw lostRace(storage, f.key, "another run changed it since this run listed");
-    }
-  }
-}
-
-/** The etag of `key` if it holds exactly `data` now, else undefined. */
-async function ownEtag(
-  storage: Storage,
-  key: string,
-  data: Uint8Array | string,
-): Promise<string | undefined> {
-  const current = await storage.stat(key);
-  if (!current) return undefined;
-  const ours = bytesOf(data);
-  if (current.size !== ours.length) return undefined;
-  return sameBytes(await readAll(storage, key), ours) ? current.etag : undefined;
-}
-
-function lostRace(storage: Storage, key: string, reason: string): MkrepoError {
-  return new MkrepoError({
-    code: "conflict",
-    key: storage.describe(key),
-    reason,
-    hint: "run mkrepo again once the other jobs are done; nothing was lost",
   });
 }
 
@@ -178,57 +115,6 @@ async function publishUnit(
   }
 }
 
-async function restoreFile(
-  storage: Storage,
-  f: OutputFile,
-  options: PublishOptions,
-  ifMatch?: string,
-): Promise<void> {
-  const restore = f.restore!;
-  const write = { ...writeOptions(f, options), ifMatch };
-  if (restore.kind === "remove") await storage.remove(f.key);
-  else if (restore.kind === "bytes") await storage.write(f.key, restore.data, write);
-  else await storage.write(f.key, await storage.read(restore.from), write);
-}
-
-/** Puts back what a unit replaced; returns the keys it could not put back. */
-async function rollbackUnit(
-  storage: Storage,
-  state: UnitState,
-  options: PublishOptions,
-): Promise<string[]> {
-  const { unit, done } = state;
-  if (done.length === 0) return [];
-  const entry = unit.entry;
-  if (done.includes(entry)) {
-    // The entry point first, and only if it is still ours: another run may have published on
-    // top of it since, and then its files are the current ones and nothing is put back.
-    try {
-      const current = await storage.stat(entry.key);
-      if (current?.etag !== unit.condition.etag) {
-        const etag = state.etag ?? await ownEtag(storage, entry.key, entry.data);
-        if (etag === undefined || current?.etag !== etag) return []; // another run's
-        await restoreFile(storage, entry, options, etag);
-      }
-    } catch (err) {
-      options.onRollbackError?.(entry.key, err);
-      // Our entry point stays: so do the files it names (putting them back would break it).
-      return [entry.key];
-    }
-  }
-  const failed: string[] = [];
-  for (const f of [...done].reverse()) {
-    if (!f.restore || f === entry) continue;
-    try {
-      await restoreFile(storage, f, options);
-    } catch (err) {
-      options.onRollbackError?.(f.key, err);
-      failed.push(f.key);
-    }
-  }
-  return failed;
-}
-
 /**
  * Rewrites a unit's first entry point (same bytes, If-Match our write) until its modification
  * time is in a later second than the previous version's. Costs one stat when the previous
@@ -278,32 +164,7 @@ export async function publish(
     // A lost race (conflict) is not rolled back: the other run's files are the current ones,
     // and the retry that follows re-plans from them and rewrites what does not match.
     if (err instanceof MkrepoError && err.code === "conflict") throw err;
-    const left: string[] = [];
-    for (const state of [...states].reverse()) {
-      left.push(...await rollbackUnit(storage, state, options));
-      if (left.length > 0) break; // what is left names what follows: stop putting back
-    }
-    if (left.length === 0) {
-      for (const f of sharedDone.reverse()) {
-        if (!f.restore) continue;
-        await restoreFile(storage, f, options).catch((e) => {
-          options.onRollbackError?.(f.key, e);
-          left.push(f.key);
-        });
-      }
-    }
-    if (left.length > 0) {
-      throw new MkrepoError({
-        code: "partial-publish",
-        key: storage.describe(left[0]),
-        action: "put back",
-        reason: `the publication failed (${err instanceof Error ? err.message : String(err)}) and ${
-          left.join(", ")
-        } could not be restored: the repository is left partly new`,
-        hint: "run mkrepo again: it finds what does not match and publishes it completely",
-        cause: err,
-      });
-    }
+    await rollBack(storage, states, sharedDone, options, err);
     throw err;
   }
   for (const state of states) {
