@@ -9,6 +9,7 @@
 import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import { readAll } from "../storage/storage.ts";
 import type { DebPackage, DebSource } from "../record/deb_package.ts";
+import type { HashName } from "../record/checksums.ts";
 import { parseParagraph, readParagraphBatches } from "../record/deb822.ts";
 import { compressionOf, decompress } from "../util/decompress.ts";
 import { MkrepoError } from "../errors.ts";
@@ -36,8 +37,22 @@ export interface PublishedDist {
 /** Everything an existing Debian repository publishes. */
 export interface PublishedDeb {
   dists: Map<string, PublishedDist>;
-  packages: Map<string, DebPackage>;
-  sources: Map<string, DebSource>;
+  /** Binary and source packages the indexes name, by key. */
+  records: Map<string, DebPackage | DebSource>;
+}
+
+/**
+ * True when a published record still describes the file: same size, same modification time,
+ * and every digest the run writes (else the file is read again).
+ */
+export function debRecordCurrent(
+  record: DebPackage | DebSource,
+  object: ObjectInfo,
+  hashes: readonly HashName[],
+): boolean {
+  const checksums = "checksums" in record ? record.checksums : record.files[0]?.checksums;
+  return checksums?.size === object.size && Math.abs(record.mtime - object.mtime) < 1 &&
+    ("checksums" in record ? hashes.every((h) => record.checksums[h] !== undefined) : true);
 }
 
 const MAX_INDEX_BYTES = 512 * 1024 * 1024;
@@ -89,7 +104,7 @@ export async function readPublishedDeb(
   storage: Storage,
   objects: ReadonlyMap<string, ObjectInfo>,
 ): Promise<PublishedDeb> {
-  const out: PublishedDeb = { dists: new Map(), packages: new Map(), sources: new Map() };
+  const out: PublishedDeb = { dists: new Map(), records: new Map() };
   const distNames = new Set<string>();
   for (const key of objects.keys()) {
     const m = /^dists\/([^/]+)\/(Release|InRelease)$/.exec(key);
@@ -135,7 +150,7 @@ export async function readPublishedDeb(
           // Paragraphs mkrepo wrote are kept as their text; any other is parsed in full.
           const indexed = isSources ? undefined : indexedPackage(text);
           if (indexed) {
-            if (!badPackage(indexed)) out.packages.set(indexed.key, indexed);
+            if (!badPackage(indexed)) out.records.set(indexed.key, indexed);
             continue;
           }
           let fields;
@@ -150,11 +165,11 @@ export async function readPublishedDeb(
             src.mtime = mtime ?? -1;
             const bad = packageKeyProblem(src.key) ?? debNameProblem(src.name, "Source") ??
               debVersionProblem(src.version);
-            if (!bad) out.sources.set(src.key, src);
+            if (!bad) out.records.set(src.key, src);
           } else {
             const pkg = packageFromParagraph(fields);
             pkg.mtime = mtime ?? -1;
-            if (!badPackage(pkg)) out.packages.set(pkg.key, pkg);
+            if (!badPackage(pkg)) out.records.set(pkg.key, pkg);
           }
         }
       }

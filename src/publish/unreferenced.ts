@@ -6,17 +6,22 @@
  * retention or `mkrepo remove` took out of the index ("pending" package files). When each file
  * was first seen unreferenced is recorded in the repository itself (`mkrepo-cleanup.json`),
  * since the next run may be on another machine. For metadata the record is advisory: losing an
- * update of it (two racing runs) only restarts a file's grace period.
+ * update of it (two racing runs) only restarts a file's grace period. The record itself is
+ * record/cleanup_record.ts; this module decides what it becomes (decideCleanup) and adds the
+ * deletions to a run's plan (planCleanup).
  * @module
  */
-import { CACHE_INDEX, type OutputFile } from "./publish_plan.ts";
+import { CACHE_INDEX, type EntryEtag, type OutputFile, type PublishPlan } from "./publish_plan.ts";
 import {
   CLEANUP_KEY,
   type CleanupRecord,
   cleanupRecordText,
+  emptyCleanupRecord,
+  parseCleanupRecord,
   type PendingPackages,
   type Unreferenced,
 } from "../record/cleanup_record.ts";
+import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
 
 /** Grace period when none is recorded or given: one hour. */
 export const DEFAULT_GRACE_SECONDS = 3600;
@@ -96,4 +101,57 @@ export function decideCleanup(
     ifUnchanged: { etag: recorded.etag },
   };
   return decision;
+}
+
+/** What planCleanup() needs beyond the unreferenced metadata. */
+export interface CleanupContext {
+  /** The cleanup record read at the start of the run. */
+  record: CleanupRecord;
+  /** Keys the generation published before the run names (their grace starts now). */
+  namedBefore: ReadonlySet<string>;
+  graceSeconds?: number;
+  /** Package files: pending ones, those the new generation names, those that exist. */
+  packages: PackageCleanup;
+  /** Entry points of units this run does not publish, with their listed etags. */
+  entries: EntryEtag[];
+}
+
+/**
+ * Adds the cleanup to a plan: `unreferenced` are the keys (under `dists/` or `repodata/`) that
+ * the generation published once this run is done does not name. Those unreferenced for the
+ * grace period are deleted, and so are pending package files past it; the others are recorded.
+ */
+export function planCleanup(
+  plan: PublishPlan,
+  unreferenced: Iterable<string>,
+  context: CleanupContext,
+): void {
+  const now = Date.now();
+  const graceSeconds = context.graceSeconds ?? DEFAULT_GRACE_SECONDS;
+  const decision = decideCleanup(unreferenced, context.record, now, {
+    graceSeconds,
+    namedBefore: context.namedBefore,
+    packages: context.packages,
+  });
+  if (decision.file) plan.shared.push(decision.file);
+  if (decision.removeRecord) plan.remove.push(CLEANUP_KEY);
+  if (decision.expired.length > 0) {
+    plan.expired = { keys: decision.expired, writtenBefore: now - graceSeconds * 1000 };
+  }
+  if (decision.expiredPackages.length > 0) {
+    plan.expiredPackages = { files: decision.expiredPackages, entries: context.entries };
+  }
+}
+
+/** The cleanup record of a repository (empty when it has none). */
+export async function readCleanupRecord(
+  storage: Storage,
+  byKey: ReadonlyMap<string, ObjectInfo>,
+): Promise<CleanupRecord> {
+  if (!byKey.has(CLEANUP_KEY)) return emptyCleanupRecord();
+  const text = new TextDecoder().decode(await readAll(storage, CLEANUP_KEY));
+  return {
+    ...parseCleanupRecord(text, storage.describe(CLEANUP_KEY)),
+    etag: byKey.get(CLEANUP_KEY)!.etag,
+  };
 }

@@ -2,7 +2,8 @@
  * Stage `record/`: the plain typed records every other stage passes around — `DebPackage`,
  * `DebSource`, `RpmPackage`, `Checksums` (with the digest lists: HASH_NAMES, DEFAULT_DEB_HASHES)
  * — and the pure rules on them: deb822 text (deb822.ts), clear-signed text (clear_signed.ts),
- * field checks, version orders (deb_version.ts, rpm_evr.ts), repository settings.
+ * field checks, version orders (deb_version.ts, rpm_evr.ts), repository settings, the cleanup
+ * record (cleanup_record.ts).
  *
  * May import: ground only (`util/`, `errors.ts`). Imported by every stage.
  *

@@ -1,9 +1,7 @@
 /**
  * One dist of a Debian repository: which architectures and components it declares, its
- * Packages/Sources indexes, its Release (signed), and the publish plan entries for them —
- * content-addressed copies, indexes with how to restore them, entry points, and the files of
- * older generations to remove. Nothing is planned when the published generation is whole and
- * says the same.
+ * Packages/Sources indexes (published ones reused when whole and the same) and its Release
+ * fields; publish/deb_generation.ts turns them into the dist's next generation.
  * @module
  */
 import type { ObjectInfo, Storage } from "../storage/storage.ts";
@@ -11,19 +9,12 @@ import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import type { HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
 import { poolPlace } from "../plan/pool_path.ts";
-import { planMalformedList, restoreFor as restoreOf } from "./publish_steps.ts";
 import { packagesIndex, sourcesIndex } from "../index/deb/packages_index.ts";
 import type { PublishedDeb } from "../plan/published_deb.ts";
-import { type ReleaseEntry, releaseText, sameRelease } from "../index/deb/release_file.ts";
 import type { IndexFile } from "../index/index_file.ts";
-import {
-  CACHE_ENTRY,
-  CACHE_IMMUTABLE,
-  CACHE_INDEX,
-  type PublishPlan,
-  type PublishUnit,
-} from "../publish/publish_plan.ts";
-import { debEntryFlaw, wholeIndexes } from "../publish/intact.ts";
+import type { PublishPlan } from "../publish/publish_plan.ts";
+import { wholeIndexes } from "../publish/intact.ts";
+import { planDebGeneration } from "../publish/deb_generation.ts";
 import type { Signer } from "../sign/signer.ts";
 
 /** Architectures a dist declares when it holds only `all` packages and none were declared. */
@@ -57,9 +48,9 @@ export interface DistContext {
   namedBefore: Set<string>;
 }
 
-/** Adds one dist's files to the publish plan (nothing when it is already up to date). */
+/** Builds one dist's indexes and Release fields and adds its generation to the publish plan. */
 export async function planDist(dist: string, ctx: DistContext): Promise<void> {
-  const { options, components, byKey, plan } = ctx;
+  const { options, components, byKey } = ctx;
   const base = `dists/${dist}/`;
   const old = ctx.published.dists.get(dist);
 
@@ -114,7 +105,6 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
     }
   }
 
-  const entries: ReleaseEntry[] = files.map((f) => ({ path: f.key, checksums: f.checksums }));
   const meta = {
     origin: releaseValue("Origin", options.origin),
     label: releaseValue("Label", options.label),
@@ -125,112 +115,22 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
     components: compList,
     description: releaseValue("Description", options.description),
   };
-
-  // What the generation names once the run is done (reused files included), and what the one
-  // published before names: the cleanup of unreferenced files starts from both.
-  const nameAll = (to: Set<string>, path: string, c: { sha256?: string; sha512?: string }) => {
-    to.add(base + path);
-    const dir = base + path.slice(0, path.lastIndexOf("/") + 1);
-    if (c.sha256) to.add(`${dir}by-hash/SHA256/${c.sha256}`);
-    if (c.sha512) to.add(`${dir}by-hash/SHA512/${c.sha512}`);
-  };
-  for (const name of ["InRelease", "Release", "Release.gpg", "malformed_list.txt"]) {
-    ctx.named.add(base + name);
-  }
-  const namedNow = new Set<string>();
-  for (const [path, c] of old?.release.entries ?? []) nameAll(namedNow, path, c);
-  namedNow.forEach((k) => ctx.namedBefore.add(k));
-  for (const f of files) nameAll(ctx.named, f.key, f.checksums);
-
-  // Nothing to do when the published generation is whole and says the same (apart from Date):
-  // same Release content, every index file reused as is, signatures verifying what they sign.
-  const malformedKey = base + "malformed_list.txt";
-  const malformedOk = ctx.malformed.length > 0 ? false : !byKey.has(malformedKey);
-  if (
-    old && malformedOk && files.every((f) => f.reused) &&
-    sameRelease(old.release, meta, entries) &&
-    await debEntryFlaw(ctx.storage, byKey, base, options.signer) === undefined
-  ) {
-    return;
-  }
-  const release = releaseText(meta, entries);
-  const entryKey = base + (options.signer ? "InRelease" : "Release");
-  const unit: PublishUnit = {
-    entry: {
-      key: entryKey,
-      data: options.signer ? await options.signer.clearSign(release) : release,
-      contentType: "text/plain; charset=utf-8",
-      cacheControl: CACHE_ENTRY,
-      restore: await restoreOf(ctx.storage, byKey, entryKey),
+  await planDebGeneration(
+    ctx.plan,
+    {
+      storage: ctx.storage,
+      byKey,
+      base,
+      old: old?.release,
+      whole,
+      files,
+      meta,
+      malformed: ctx.malformed,
+      signer: options.signer,
     },
-    // apt revalidates InRelease with If-Modified-Since: the publisher keeps its Last-Modified
-    // second apart from the previous one's (mtime from the listing).
-    condition: {
-      etag: byKey.get(entryKey)?.etag,
-      mtime: byKey.get(entryKey)?.mtime,
-      distinctSecond: true,
-    },
-    indexes: [],
-    entryPoints: [],
-  };
-  plan.units.push(unit);
-
-  // Content-addressed copies first (skipping those already there), then the indexes.
-  const restoreFor = (key: string) => restoreOf(ctx.storage, byKey, key);
-  for (const f of files) {
-    if (f.reused) continue; // published as is, by-hash copies included
-    const dir = base + f.key.slice(0, f.key.lastIndexOf("/") + 1);
-    for (const [hash, name] of [["sha256", "SHA256"], ["sha512", "SHA512"]] as const) {
-      const key = `${dir}by-hash/${name}/${f.checksums[hash]}`;
-      // Written again when only an older generation names it: it may be due for cleanup.
-      if (!byKey.has(key) || !namedNow.has(key)) {
-        plan.content.push({
-          key,
-          data: f.data,
-          contentType: f.contentType,
-          cacheControl: CACHE_IMMUTABLE,
-        });
-      }
-    }
-    const key = base + f.key;
-    if (whole.get(f.key)?.sha256 === f.checksums.sha256) continue; // already there, whole
-    const previous = old?.release.entries.get(f.key)?.sha256;
-    const previousCopy = previous ? `${dir}by-hash/SHA256/${previous}` : undefined;
-    unit.indexes.push({
-      key,
-      data: f.data,
-      contentType: f.contentType,
-      cacheControl: CACHE_INDEX,
-      restore: previousCopy && byKey.has(previousCopy)
-        ? { kind: "copy", from: previousCopy }
-        : await restoreFor(key),
-    });
-  }
-  await planMalformedList(unit.indexes, plan.remove, malformedKey, ctx.malformed, restoreFor);
-
-  // Then Release and Release.gpg, for clients that do not read InRelease.
-  const entry = async (name: string, data: string, contentType: string) => {
-    unit.entryPoints.push({
-      key: base + name,
-      data,
-      contentType,
-      cacheControl: CACHE_ENTRY,
-      restore: await restoreFor(base + name),
-    });
-  };
-  if (options.signer) {
-    await entry("Release", release, "text/plain; charset=utf-8");
-    await entry(
-      "Release.gpg",
-      await options.signer.detachSign(release),
-      "application/pgp-signature",
-    );
-  } else {
-    // An old signature would no longer match: remove it after Release is replaced.
-    for (const k of ["InRelease", "Release.gpg"]) {
-      if (byKey.has(base + k)) plan.remove.push(base + k);
-    }
-  }
+    ctx.named,
+    ctx.namedBefore,
+  );
 }
 
 /** A Release field value from the user: trimmed, one line, "Repo generator" when unset. */

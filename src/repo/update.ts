@@ -23,7 +23,7 @@ import {
 import { applyPublicRead, packagesNeedingPublicRead } from "./public_read.ts";
 import { SETTINGS_KEY } from "../record/repo_settings.ts";
 import type { RemovePattern } from "../plan/remove_patterns.ts";
-import { readCleanupRecord } from "./publish_steps.ts";
+import { readCleanupRecord } from "../publish/unreferenced.ts";
 
 /**
  * Options of updateRepository (kind-specific parts under `deb` and `rpm`). Options that shape

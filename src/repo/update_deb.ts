@@ -11,16 +11,18 @@ import { MkrepoError } from "../errors.ts";
 import { plural } from "../util/plural.ts";
 import { poolPlace, poolPlaceProblem, undeclaredComponentWarnings } from "../plan/pool_path.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
-import { planCleanup, publishRun } from "./publish_steps.ts";
-import { publicKeyFile } from "./public_key.ts";
+import { publishRun } from "./publish_run.ts";
+import { planCleanup } from "../publish/unreferenced.ts";
+import { publicKeyFile } from "../publish/plan_files.ts";
 import { readDeb } from "../reader/deb/read_deb.ts";
 import { readDsc } from "../reader/deb/read_dsc.ts";
 import { hashStream } from "../reader/hashing.ts";
-import { readPublishedDeb } from "../plan/published_deb.ts";
+import { debRecordCurrent, readPublishedDeb } from "../plan/published_deb.ts";
+import { planPackages } from "../plan/package_plan.ts";
 import { compactPackage } from "../index/deb/paragraphs.ts";
 import { emptyPlan, isEmptyPlan, type OutputFile } from "../publish/publish_plan.ts";
 import { type CleanupRecord, emptyCleanupRecord } from "../record/cleanup_record.ts";
-import { isPending, type LifecycleOptions } from "../plan/lifecycle.ts";
+import type { LifecycleOptions } from "../plan/lifecycle.ts";
 import { dropPackages, sourceFiles, untouchedEntries } from "./deb_lifecycle.ts";
 import { planDist } from "./deb_dist.ts";
 import type { Signer } from "../sign/signer.ts";
@@ -65,10 +67,6 @@ export interface DebUpdateOptions {
   beforePublish?: (summary: RepoSummary) => Promise<void>;
 }
 
-function sameTime(a: number, b: number): boolean {
-  return Math.abs(a - b) < 1;
-}
-
 function hasHashes(
   c: { md5?: string; sha1?: string; sha256?: string; sha512?: string },
   hashes: readonly HashName[],
@@ -92,35 +90,26 @@ export async function updateDebRepository(
   undeclaredComponentWarnings(byKey.keys(), components).forEach((w) => events.warn(w));
 
   // Plan: which pool files are unchanged, new, changed, gone.
-  const packages = new Map<string, DebPackage>();
-  const sources = new Map<string, DebSource>();
-  const toRead: ObjectInfo[] = [];
   const summary = newSummary(options.path, "deb", options.dryRun ?? false);
   const cleanup = options.cleanup ?? emptyCleanupRecord();
-  const pending = new Map(cleanup.packages);
   const now = Date.now();
-  for (const o of objects) {
-    if (!o.key.startsWith("pool/")) continue;
-    const kind = debFileKind(o.key);
-    if (!kind) continue;
-    if (isPending(pending, o)) continue; // out of the index until the grace deletes it
-    pending.delete(o.key); // uploaded again since it left the index: indexed again
-    const old = kind === "dsc" ? published.sources.get(o.key) : published.packages.get(o.key);
-    const oldSize = old && ("checksums" in old ? old.checksums.size : old.files[0]?.checksums.size);
-    const reusable = old && oldSize === o.size && sameTime(old.mtime, o.mtime) &&
-      ("checksums" in old ? hasHashes(old.checksums, hashes) : true);
-    if (reusable) {
-      if ("checksums" in old) packages.set(o.key, old);
-      else sources.set(o.key, old as DebSource);
-      events.detail(`Skipping: ${o.key}`);
-    } else {
-      toRead.push(o);
-      if (old) summary.changedKeys.push(o.key);
-      else summary.addedKeys.push(o.key);
-    }
-  }
-  for (const key of [...published.packages.keys(), ...published.sources.keys()]) {
-    if (!byKey.has(key) || pending.has(key)) summary.removedKeys.push(key);
+  const planned = planPackages({
+    objects,
+    isPackage: (key) => key.startsWith("pool/") && debFileKind(key) !== undefined,
+    published: published.records,
+    current: (record, o) => debRecordCurrent(record, o, hashes),
+    pending: cleanup.packages,
+  });
+  const { toRead, pending } = planned;
+  summary.addedKeys = planned.added;
+  summary.changedKeys = planned.changed;
+  summary.removedKeys = planned.removed;
+  const packages = new Map<string, DebPackage>();
+  const sources = new Map<string, DebSource>();
+  for (const r of planned.kept) {
+    if ("files" in r) sources.set(r.key, r);
+    else packages.set(r.key, r);
+    events.detail(`Skipping: ${r.key}`);
   }
 
   // Read new and changed files, in parallel, results in listing order.

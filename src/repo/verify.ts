@@ -24,7 +24,7 @@ import {
 } from "./verify_checks.ts";
 import { readRecordedSettings, repositoryKind } from "./settings.ts";
 import { verifyPublicRead } from "./verify_public.ts";
-import { readCleanupRecord } from "./publish_steps.ts";
+import { readCleanupRecord } from "../publish/unreferenced.ts";
 
 export type { VerifyOptions, VerifyReport } from "./verify_checks.ts";
 
