@@ -21,6 +21,7 @@ import {
   CACHE_ENTRY,
   CACHE_IMMUTABLE,
   CACHE_INDEX,
+  type EntryEtag,
   type PublishPlan,
   type PublishUnit,
 } from "./publish_plan.ts";
@@ -162,4 +163,37 @@ export async function planDebGeneration(
       if (byKey.has(base + k)) plan.remove.push(base + k);
     }
   }
+}
+
+/**
+ * Keys under dists/ that no generation names once the run is done (`named`), apart from files
+ * being removed anyway: the cleanup starts from them.
+ */
+export function unreferencedDists(
+  byKey: ReadonlyMap<string, ObjectInfo>,
+  named: ReadonlySet<string>,
+  removing: readonly string[],
+): string[] {
+  const keep = new Set(removing);
+  return [...byKey.keys()].filter((k) => k.startsWith("dists/") && !named.has(k) && !keep.has(k));
+}
+
+/**
+ * The first entry point of every published dist this run does not publish, with its listed
+ * etag: package files are deleted only while these are unchanged.
+ */
+export function untouchedEntries(
+  dists: Iterable<string>,
+  byKey: ReadonlyMap<string, ObjectInfo>,
+  plan: PublishPlan,
+): EntryEtag[] {
+  const units = new Set(plan.units.map((u) => u.entry.key));
+  const out: EntryEtag[] = [];
+  for (const dist of dists) {
+    const base = `dists/${dist}/`;
+    if (units.has(base + "InRelease") || units.has(base + "Release")) continue;
+    const key = byKey.has(base + "InRelease") ? base + "InRelease" : base + "Release";
+    out.push({ key, etag: byKey.get(key)?.etag });
+  }
+  return out;
 }

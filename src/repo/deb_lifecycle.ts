@@ -1,15 +1,13 @@
 /**
  * The Debian side of the package lifecycle: what retention and `mkrepo remove` take out of a
  * run's packages and sources (groups, dpkg's version order, first-seen times), the files of a
- * source package, and the entry points package deletions depend on.
+ * source package.
  * @module
  */
 import type { ObjectInfo } from "../storage/storage.ts";
 import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import { compareDebVersions } from "../record/deb_version.ts";
 import { poolPlace } from "../plan/pool_path.ts";
-import type { PublishedDeb } from "../plan/published_deb.ts";
-import type { EntryEtag, PublishPlan } from "../publish/publish_plan.ts";
 import type { CleanupRecord, PendingPackages } from "../record/cleanup_record.ts";
 import { lifecycleDrops, type LifecycleItem } from "../plan/lifecycle.ts";
 import { recordDrops } from "./lifecycle.ts";
@@ -83,24 +81,4 @@ export function dropPackages(
     packages.delete(key);
     sources.delete(key);
   }
-}
-
-/**
- * The first entry point of every published dist this run does not publish, with its listed
- * etag: package files are deleted only while these are unchanged.
- */
-export function untouchedEntries(
-  published: PublishedDeb,
-  byKey: ReadonlyMap<string, ObjectInfo>,
-  plan: PublishPlan,
-): EntryEtag[] {
-  const units = new Set(plan.units.map((u) => u.entry.key));
-  const out: EntryEtag[] = [];
-  for (const dist of published.dists.keys()) {
-    const base = `dists/${dist}/`;
-    if (units.has(base + "InRelease") || units.has(base + "Release")) continue;
-    const key = byKey.has(base + "InRelease") ? base + "InRelease" : base + "Release";
-    out.push({ key, etag: byKey.get(key)?.etag });
-  }
-  return out;
 }

@@ -23,7 +23,8 @@ import { compactPackage } from "../index/deb/paragraphs.ts";
 import { emptyPlan, isEmptyPlan, type OutputFile } from "../publish/publish_plan.ts";
 import { type CleanupRecord, emptyCleanupRecord } from "../record/cleanup_record.ts";
 import type { LifecycleOptions } from "../plan/lifecycle.ts";
-import { dropPackages, sourceFiles, untouchedEntries } from "./deb_lifecycle.ts";
+import { dropPackages, sourceFiles } from "./deb_lifecycle.ts";
+import { unreferencedDists, untouchedEntries } from "../publish/deb_generation.ts";
 import { planDist } from "./deb_dist.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
@@ -184,11 +185,7 @@ export async function updateDebRepository(
   const keyFile = await publicKeyFile(storage, byKey, options.signer, options.publicKeyName);
   if (keyFile) plan.shared.push(keyFile);
   if (options.settingsFile) plan.shared.push(options.settingsFile);
-  const removing = new Set(plan.remove);
-  const unreferenced = objects.filter((o) =>
-    o.key.startsWith("dists/") && !named.has(o.key) && !removing.has(o.key)
-  ).map((o) => o.key);
-  planCleanup(plan, unreferenced, {
+  planCleanup(plan, unreferencedDists(byKey, named, plan.remove), {
     record: cleanup,
     namedBefore,
     graceSeconds: options.graceSeconds,
@@ -199,7 +196,7 @@ export async function updateDebRepository(
         objects.filter((o) => o.key.startsWith("pool/")).map((o) => [o.key, o.mtime]),
       ),
     },
-    entries: untouchedEntries(published, byKey, plan),
+    entries: untouchedEntries(published.dists.keys(), byKey, plan),
   });
 
   if (isEmptyPlan(plan)) {
