@@ -19,7 +19,7 @@ import {
   indexedPackage,
   packageFromParagraph,
   sourceFromParagraph,
-} from "../index/deb/paragraphs.ts";
+} from "../index/deb/paragraph_records.ts";
 
 /** A component name: archive-area segments (`main`, `non-free-firmware`, `updates/main`). */
 const COMPONENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*(\/[A-Za-z0-9][A-Za-z0-9._+-]*)*$/;

@@ -12,7 +12,7 @@ import { parseRelease } from "../index/deb/release_file.ts";
 import { stripClearSign } from "../record/clear_signed.ts";
 import { readParagraphs } from "../record/deb822.ts";
 import { compressionOf, decompress } from "../util/decompress.ts";
-import { packageFromParagraph, sourceFromParagraph } from "../index/deb/paragraphs.ts";
+import { packageFromParagraph, sourceFromParagraph } from "../index/deb/paragraph_records.ts";
 import { verifyRpmRepository } from "./verify_rpm.ts";
 import { runPooled } from "../util/bounded_pool.ts";
 import {
