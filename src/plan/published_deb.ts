@@ -9,7 +9,8 @@
 import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import { readAll } from "../storage/storage.ts";
 import type { DebPackage, DebSource } from "../record/deb_package.ts";
-import { parseParagraph, readParagraphBatches } from "../record/deb822.ts";
+import { parseParagraph } from "../record/deb822.ts";
+import { readParagraphBatches } from "../record/deb822_stream.ts";
 import { compressionOf, decompress } from "../util/decompress.ts";
 import { MkrepoError } from "../errors.ts";
 import { type ParsedRelease, parseRelease } from "../index/deb/release_file.ts";

@@ -10,7 +10,7 @@ import { MkrepoError } from "../errors.ts";
 import type { Checksums } from "../record/checksums.ts";
 import { parseRelease } from "../index/deb/release_file.ts";
 import { stripClearSign } from "../record/clear_signed.ts";
-import { readParagraphs } from "../record/deb822.ts";
+import { readParagraphs } from "../record/deb822_stream.ts";
 import { compressionOf, decompress } from "../util/decompress.ts";
 import { packageFromParagraph, sourceFromParagraph } from "../index/deb/paragraph_records.ts";
 import { verifyRpmRepository } from "./verify_rpm.ts";

@@ -13,7 +13,8 @@ import { readDeb } from "../../src/reader/deb/read_deb.ts";
 import { readDsc } from "../../src/reader/deb/read_dsc.ts";
 import { hashStream } from "../../src/reader/hashing.ts";
 import type { HashName } from "../../src/record/checksums.ts";
-import { fieldValue, readParagraphs } from "../../src/record/deb822.ts";
+import { fieldValue } from "../../src/record/deb822.ts";
+import { readParagraphs } from "../../src/record/deb822_stream.ts";
 import type { DebPackage } from "../../src/record/deb_package.ts";
 import { fixture, fixtureNames, REFERENCE } from "../_helpers/fixtures.ts";
 

@@ -12,14 +12,8 @@ import {
   type DebPackage,
   type DebSource,
 } from "../../record/deb_package.ts";
-import {
-  fieldValue,
-  fileListHash,
-  hasForbiddenChar,
-  isFieldName,
-  parseFileLists,
-  requiredField,
-} from "../../record/deb822.ts";
+import { fieldValue, hasForbiddenChar, isFieldName, requiredField } from "../../record/deb822.ts";
+import { fileListHash, parseFileLists } from "../../record/deb822_file_lists.ts";
 import { fieldRank, PACKAGES_FIELD_ORDER } from "./field_order.ts";
 import { HASH_BIT, IndexedDebPackage, PACKAGES_HASH_FIELDS } from "./paragraphs.ts";
 

@@ -22,14 +22,8 @@ import {
   type DebPackage,
   type DebSource,
 } from "../../record/deb_package.ts";
-import {
-  fieldValue,
-  FILE_LIST_FIELDS,
-  fileListHash,
-  formatFileList,
-  formatParagraph,
-  parseParagraph,
-} from "../../record/deb822.ts";
+import { fieldValue, formatParagraph, parseParagraph } from "../../record/deb822.ts";
+import { FILE_LIST_FIELDS, fileListHash, formatFileList } from "../../record/deb822_file_lists.ts";
 import { orderFields, PACKAGES_FIELD_ORDER, SOURCES_FIELD_ORDER } from "./field_order.ts";
 
 /** Digest fields of a Packages paragraph. */
