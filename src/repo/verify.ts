@@ -22,7 +22,7 @@ import {
   type VerifyOptions,
   type VerifyReport,
 } from "./verify_checks.ts";
-import { readRecordedSettings, repositoryKind } from "./settings.ts";
+import { readRecordedSettings, repositoryKind } from "./read_settings.ts";
 import { verifyPublicRead } from "./verify_public.ts";
 import { readCleanupRecord } from "./publish_steps.ts";
 
