@@ -7,7 +7,7 @@ import type { CliOptions } from "./args.ts";
 import { readConfig } from "./config.ts";
 import { forEachRepository } from "./locations.ts";
 import { VERSION } from "../version.ts";
-import { readSettings } from "../repo/settings.ts";
+import { readSettings } from "../repo/read_settings.ts";
 import { describeSettings } from "../repo/settings_text.ts";
 
 /** `mkrepo settings [--json] PATH...`: the text to print. */

@@ -10,7 +10,8 @@ import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import { readAll } from "../storage/storage.ts";
 import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import type { HashName } from "../record/checksums.ts";
-import { parseParagraph, readParagraphBatches } from "../record/deb822.ts";
+import { parseParagraph } from "../record/deb822.ts";
+import { readParagraphBatches } from "../record/deb822_stream.ts";
 import { compressionOf, decompress } from "../util/decompress.ts";
 import { MkrepoError } from "../errors.ts";
 import { type ParsedRelease, parseRelease } from "../index/deb/release_file.ts";
@@ -20,7 +21,7 @@ import {
   indexedPackage,
   packageFromParagraph,
   sourceFromParagraph,
-} from "../index/deb/paragraphs.ts";
+} from "../index/deb/paragraph_records.ts";
 
 /** A component name: archive-area segments (`main`, `non-free-firmware`, `updates/main`). */
 const COMPONENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*(\/[A-Za-z0-9][A-Za-z0-9._+-]*)*$/;

@@ -1,6 +1,7 @@
 /**
- * deb822 paragraphs (control files, Packages, Sources): parse, validate, format, and split a
- * stream of paragraphs without holding it whole.
+ * deb822 paragraphs (control files, Packages, Sources): parse, validate and format one
+ * paragraph. Splitting a stream of paragraphs is deb822_stream.ts; the file lists of .dsc files
+ * and Sources indexes are deb822_file_lists.ts.
  *
  * Value representation (same as apt's `FindRaw`): the text after `Name:` with the whitespace
  * around the first line and at the very end removed; continuation lines are appended after a
@@ -16,7 +17,6 @@
  * @module
  */
 import { type ErrorCode, MkrepoError } from "../errors.ts";
-import type { Checksums, HashName } from "./checksums.ts";
 import type { Deb822Field } from "./deb_package.ts";
 
 export type { Deb822Field };
@@ -29,12 +29,6 @@ export interface Deb822Options {
   code?: ErrorCode;
   /** What the paragraph is ("control file", "Packages index"), for messages. */
   what?: string;
-}
-
-/** Options of readParagraphs. */
-export interface ReadParagraphsOptions extends Deb822Options {
-  /** Largest paragraph accepted, in UTF-16 code units (default 16 MiB). */
-  maxParagraph?: number;
 }
 
 const FIELD_NAME = /^[!-9;-~]+$/;
@@ -53,7 +47,8 @@ function trimEnd(s: string): string {
   return end === s.length ? s : s.slice(0, end);
 }
 
-function fail(options: Deb822Options, reason: string): MkrepoError {
+/** The error for a malformed paragraph: "<what>: <reason>", code from `options`. */
+export function fail(options: Deb822Options, reason: string): MkrepoError {
   const what = options.what ?? "control paragraph";
   return new MkrepoError({
     code: options.code ?? "malformed-package",
@@ -215,166 +210,4 @@ export function requiredField(
     key: options.key,
     reason: `${options.what} has no ${name} field`,
   });
-}
-
-/**
- * Splits a UTF-8 stream of paragraphs separated by empty lines (an existing Packages or Sources
- * index) and yields each one parsed, holding only one paragraph in memory at a time. Errors
- * use code "malformed-index" unless told otherwise. Stopping early cancels the stream.
- */
-export async function* readParagraphs(
-  stream: ReadableStream<Uint8Array>,
-  options: ReadParagraphsOptions = {},
-): AsyncGenerator<Deb822Field[]> {
-  const opts = paragraphOptions(options);
-  for await (const text of readParagraphTexts(stream, options)) yield parseParagraph(text, opts);
-}
-
-function paragraphOptions(options: ReadParagraphsOptions): Deb822Options {
-  return {
-    key: options.key,
-    code: options.code ?? "malformed-index",
-    what: options.what ?? "index",
-  };
-}
-
-/**
- * As readParagraphs, but yields each paragraph's text unparsed (without the blank lines around
- * it), so that a caller can keep it as one string and parse fields on demand. Paragraphs are
- * yielded in batches (one per decoded chunk of the stream) to keep per-paragraph overhead low.
- */
-export async function* readParagraphTexts(
-  stream: ReadableStream<Uint8Array>,
-  options: ReadParagraphsOptions = {},
-): AsyncGenerator<string> {
-  for await (const batch of readParagraphBatches(stream, options)) yield* batch;
-}
-
-/** As readParagraphTexts, one array of paragraph texts per decoded chunk of the stream. */
-export async function* readParagraphBatches(
-  stream: ReadableStream<Uint8Array>,
-  options: ReadParagraphsOptions = {},
-): AsyncGenerator<string[]> {
-  const opts = paragraphOptions(options);
-  const max = options.maxParagraph ?? 16 * 1024 * 1024;
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  const reader = stream.getReader();
-  let pending = "";
-  let finished = false;
-  try {
-    while (!finished) {
-      const { done, value } = await reader.read();
-      let text: string;
-      try {
-        text = done ? decoder.decode() : decoder.decode(value, { stream: true });
-      } catch (cause) {
-        throw new MkrepoError({
-          code: opts.code!,
-          key: opts.key,
-          reason: `${opts.what}: not valid UTF-8`,
-          cause,
-        });
-      }
-      finished = done;
-      pending += text;
-      const batch: string[] = [];
-      let start = 0;
-      while (true) {
-        while (pending.charCodeAt(start) === 10) start++;
-        const sep = pending.indexOf("\n\n", start);
-        if (sep < 0) break;
-        batch.push(pending.slice(start, sep));
-        start = sep + 2;
-      }
-      pending = pending.slice(start);
-      if (finished) {
-        if (pending.length > 0) batch.push(pending);
-      } else if (pending.length > max) {
-        throw fail(opts, `a paragraph longer than ${max} characters`);
-      }
-      if (batch.length > 0) yield batch;
-    }
-  } finally {
-    if (finished) reader.releaseLock();
-    else await reader.cancel().catch(() => {});
-  }
-}
-
-/** File-list fields of .dsc files and Sources indexes, and the digest each one carries. */
-export const FILE_LIST_FIELDS: readonly (readonly [name: string, hash: HashName])[] = [
-  ["Files", "md5"],
-  ["Checksums-Sha1", "sha1"],
-  ["Checksums-Sha256", "sha256"],
-  ["Checksums-Sha512", "sha512"],
-];
-
-const HEX_LENGTH: Record<HashName, number> = { md5: 32, sha1: 40, sha256: 64, sha512: 128 };
-const LIST_LINE = /^([0-9a-fA-F]+)[ \t]+([0-9]+)[ \t]+(\S+)$/;
-
-/** The digest a file-list field carries (Files, Checksums-Md5/Sha1/Sha256/Sha512), if it is one. */
-export function fileListHash(name: string): HashName | undefined {
-  const lower = name.toLowerCase();
-  if (lower === "files" || lower === "checksums-md5") return "md5";
-  for (const [field, hash] of FILE_LIST_FIELDS) if (field.toLowerCase() === lower) return hash;
-  return undefined;
-}
-
-/**
- * Collects the file lists of a paragraph (" <hash> <size> <name>" lines) into one entry per file
- * name, in order of first appearance, checking digests and that sizes agree. File names holding
- * a "/" or equal to "." or ".." are refused (they would escape the package's directory).
- */
-export function parseFileLists(
-  fields: readonly Deb822Field[],
-  options: Deb822Options = {},
-): { name: string; checksums: Checksums }[] {
-  const files = new Map<string, { name: string; checksums: Checksums }>();
-  for (const [field, value] of fields) {
-    const hash = fileListHash(field);
-    if (!hash) continue;
-    for (const raw of value.split("\n")) {
-      const line = raw.trim();
-      if (line === "") continue;
-      const m = line.match(LIST_LINE);
-      if (!m || m[1].length !== HEX_LENGTH[hash]) {
-        throw fail(options, `${field} has an invalid line ${JSON.stringify(line.slice(0, 200))}`);
-      }
-      const [, digest, sizeText, name] = m;
-      if (name.includes("/") || name === "." || name === "..") {
-        throw fail(options, `${field} names a file outside its directory: ${JSON.stringify(name)}`);
-      }
-      const size = Number(sizeText);
-      let entry = files.get(name);
-      if (!entry) {
-        entry = { name, checksums: { size } };
-        files.set(name, entry);
-      } else if (entry.checksums.size !== size) {
-        throw fail(
-          options,
-          `${field} gives ${name} a size of ${size}, another list ${entry.checksums.size}`,
-        );
-      }
-      const known = entry.checksums[hash];
-      if (known !== undefined && known !== digest.toLowerCase()) {
-        throw fail(options, `${name} has two different ${hash} digests`);
-      }
-      entry.checksums[hash] = digest.toLowerCase();
-    }
-  }
-  return [...files.values()];
-}
-
-/** The value of a file-list field for `hash` (each line " <hash> <size> <name>"), or undefined
- * if a file lacks that digest. */
-export function formatFileList(
-  files: readonly { name: string; checksums: Checksums }[],
-  hash: HashName,
-): string | undefined {
-  let out = "";
-  for (const file of files) {
-    const digest = file.checksums[hash];
-    if (digest === undefined) return undefined;
-    out += `\n ${digest} ${file.checksums.size} ${file.name}`;
-  }
-  return out;
 }

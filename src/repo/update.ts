@@ -14,12 +14,8 @@ import { updateRpmRepository } from "./update_rpm.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { ReadCache } from "./read_changed.ts";
-import {
-  readRecordedSettings,
-  repositoryKind,
-  resolveSettings,
-  type SigningHints,
-} from "./settings.ts";
+import { resolveSettings, type SigningHints } from "./settings.ts";
+import { readRecordedSettings, repositoryKind } from "./read_settings.ts";
 import { applyPublicRead, packagesNeedingPublicRead } from "./public_read.ts";
 import { SETTINGS_KEY } from "../record/repo_settings.ts";
 import type { RemovePattern } from "../plan/remove_patterns.ts";

@@ -10,9 +10,9 @@ import { MkrepoError } from "../errors.ts";
 import type { Checksums } from "../record/checksums.ts";
 import { parseRelease } from "../index/deb/release_file.ts";
 import { stripClearSign } from "../record/clear_signed.ts";
-import { readParagraphs } from "../record/deb822.ts";
+import { readParagraphs } from "../record/deb822_stream.ts";
 import { compressionOf, decompress } from "../util/decompress.ts";
-import { packageFromParagraph, sourceFromParagraph } from "../index/deb/paragraphs.ts";
+import { packageFromParagraph, sourceFromParagraph } from "../index/deb/paragraph_records.ts";
 import { verifyRpmRepository } from "./verify_rpm.ts";
 import { runPooled } from "../util/bounded_pool.ts";
 import {
@@ -22,7 +22,7 @@ import {
   type VerifyOptions,
   type VerifyReport,
 } from "./verify_checks.ts";
-import { readRecordedSettings, repositoryKind } from "./settings.ts";
+import { readRecordedSettings, repositoryKind } from "./read_settings.ts";
 import { verifyPublicRead } from "./verify_public.ts";
 import { readCleanupRecord } from "../publish/unreferenced.ts";
 

@@ -1,6 +1,7 @@
 /**
  * Stage `storage/`: where a repository lives. One narrow `Storage` interface (storage.ts: list,
- * stat, read, write, remove, describe) and two backends: local disk (fs_storage.ts) and S3
+ * stat, read, write, remove, describe) and two backends: local disk (fs_storage.ts, with its
+ * listing in fs_list.ts, reads in fs_read.ts, atomic writes and lock in fs_write.ts) and S3
  * (s3_storage.ts, with its ranged parallel reads in s3_ranged_read.ts, s3_part.ts and
  * read_budget.ts). `readSource()` opens an object as a reader's byte source (util/byte_source.ts):
  * its stream, plus the local file behind it when the backend has one.

@@ -6,12 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  IndexedDebPackage,
-  indexedPackage,
-  packageFromParagraph,
-  packagesParagraph,
-} from "../../src/index/deb/paragraphs.ts";
+import { IndexedDebPackage, packagesParagraph } from "../../src/index/deb/paragraphs.ts";
+import { indexedPackage, packageFromParagraph } from "../../src/index/deb/paragraph_records.ts";
 import { packagesIndex } from "../../src/index/deb/packages_index.ts";
 import { readPublishedDeb } from "../../src/plan/published_deb.ts";
 import { releaseText } from "../../src/index/deb/release_file.ts";

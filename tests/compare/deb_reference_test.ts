@@ -4,17 +4,17 @@
  * `apt-ftparchive sources deb`, so Filename is "deb/<name>" and Directory is "deb").
  */
 import assert from "node:assert/strict";
+import { packagesParagraph, sourcesParagraph } from "../../src/index/deb/paragraphs.ts";
 import {
   packageFromParagraph,
-  packagesParagraph,
   sourceFromParagraph,
-  sourcesParagraph,
-} from "../../src/index/deb/paragraphs.ts";
+} from "../../src/index/deb/paragraph_records.ts";
 import { readDeb } from "../../src/reader/deb/read_deb.ts";
 import { readDsc } from "../../src/reader/deb/read_dsc.ts";
 import { hashStream } from "../../src/reader/hashing.ts";
 import type { HashName } from "../../src/record/checksums.ts";
-import { fieldValue, readParagraphs } from "../../src/record/deb822.ts";
+import { fieldValue } from "../../src/record/deb822.ts";
+import { readParagraphs } from "../../src/record/deb822_stream.ts";
 import type { DebPackage } from "../../src/record/deb_package.ts";
 import { fixture, fixtureNames, REFERENCE } from "../_helpers/fixtures.ts";
 

@@ -11,13 +11,8 @@ import { hasControlCharacter, MkrepoError } from "../../errors.ts";
 import { DEFAULT_DEB_HASHES, type HashName } from "../../record/checksums.ts";
 import type { DebSource } from "../../record/deb_package.ts";
 import { debNameProblem, debVersionProblem } from "../../record/deb_fields.ts";
-import {
-  type Deb822Field,
-  fileListHash,
-  parseFileLists,
-  parseParagraph,
-  requiredField,
-} from "../../record/deb822.ts";
+import { type Deb822Field, parseParagraph, requiredField } from "../../record/deb822.ts";
+import { fileListHash, parseFileLists } from "../../record/deb822_file_lists.ts";
 import { MultiHasher } from "../../util/multi_hasher.ts";
 import { stripClearSign } from "../../record/clear_signed.ts";
 

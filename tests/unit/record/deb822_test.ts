@@ -3,13 +3,12 @@ import { MkrepoError } from "../../../src/errors.ts";
 import {
   type Deb822Field,
   fieldValue,
-  formatFileList,
   formatParagraph,
-  parseFileLists,
   parseParagraph,
-  readParagraphs,
   validateField,
 } from "../../../src/record/deb822.ts";
+import { formatFileList, parseFileLists } from "../../../src/record/deb822_file_lists.ts";
+import { readParagraphs } from "../../../src/record/deb822_stream.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,0 +1,85 @@
+/**
+ * The listing behind the local-disk backend's `list()`: a depth-first walk of the folders
+ * under a prefix, in name order, that streams each file as an {@linkcode ObjectInfo}, stat'ing
+ * entries in synchronous batches. Our temp and lock files are left out.
+ * @module
+ */
+import { join, relative, sep } from "node:path";
+import type { ObjectInfo } from "./storage.ts";
+import { LOCK_SUFFIX, TEMP_MARK } from "./fs_write.ts";
+
+/**
+ * Directory entries stat'ed at a time while listing, synchronously: Deno's async `lstat` costs
+ * a trip through the blocking thread pool per call (50,000 files: 2.3 s against 0.57 s for
+ * `lstatSync` on a loaded 2-core machine). Each batch's entries are yielded before the next is
+ * stat'ed, so the listing streams; the event loop turns at each directory (read asynchronously).
+ */
+const STAT_BATCH = 256;
+
+/** `lstat` (or `stat` for a symlink, to follow it), or undefined when it is gone or dangling. */
+function statEntry(isSymlink: boolean, path: string): Deno.FileInfo | undefined {
+  try {
+    return isSymlink ? Deno.statSync(path) : Deno.lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Options of {@linkcode walkFiles}. */
+export interface WalkFilesOptions {
+  /** The storage's root folder; keys are relative to it. */
+  root: string;
+  /** Turns a folder that cannot be read into the error the listing throws. */
+  fail: (err: unknown, key: string) => Error;
+}
+
+/** The files under `dir` whose keys start with `prefix`, folders walked in name order. */
+export async function* walkFiles(
+  dir: string,
+  prefix: string,
+  options: WalkFilesOptions,
+): AsyncIterable<ObjectInfo> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return;
+    throw options.fail(err, relative(options.root, dir).split(sep).join("/"));
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const dirKey = relative(options.root, dir).split(sep).join("/");
+  const listed: { e: Deno.DirEntry; path: string; key: string }[] = [];
+  for (const e of entries) {
+    // Our temp and lock files, and names no key can express (a "\\" is a separator on Windows).
+    if (e.name.includes(TEMP_MARK) || e.name.endsWith(LOCK_SUFFIX) || e.name.includes("\\")) {
+      continue;
+    }
+    const key = dirKey === "" ? e.name : `${dirKey}/${e.name}`;
+    if (!key.startsWith(prefix) && !prefix.startsWith(key + "/")) continue;
+    listed.push({ e, path: join(dir, e.name), key });
+  }
+  for (let i = 0; i < listed.length; i += STAT_BATCH) {
+    const batch = listed.slice(i, i + STAT_BATCH);
+    const infos = batch.map(({ e, path }) => statEntry(e.isSymlink, path));
+    for (const [j, { e, path, key }] of batch.entries()) {
+      const info = infos[j];
+      if (!info) continue; // dangling symlink or removed meanwhile
+      if (info.isDirectory) {
+        if (!e.isSymlink) yield* walkFiles(path, prefix, options);
+      } else if (info.isFile && key.startsWith(prefix)) {
+        yield toInfo(key, info);
+      }
+    }
+  }
+}
+
+/** The ObjectInfo of a file; its etag is "<size>-<mtime>-<inode>". */
+export function toInfo(key: string, info: Deno.FileInfo): ObjectInfo {
+  const mtime = info.mtime?.getTime() ?? 0;
+  return {
+    key,
+    size: info.size,
+    mtime,
+    etag: `${info.size}-${info.mtime?.getTime() ?? 0}-${info.ino ?? 0}`,
+  };
+}
