@@ -10,7 +10,7 @@
  */
 import { isPrimaryFile, type RpmDependency, type RpmDepFlags } from "../../record/rpm_package.ts";
 import { parseEvr, rpmvercmp } from "../../record/rpm_evr.ts";
-import type { TagMap } from "./header.ts";
+import type { TagMap } from "./tag_map.ts";
 import { decodeHeaderText } from "./header_text.ts";
 import { Sense, Tag } from "./tags.ts";
 

@@ -15,7 +15,7 @@
 import { MkrepoError } from "../../errors.ts";
 import type { RpmChangelogEntry, RpmFile, RpmPackage } from "../../record/rpm_package.ts";
 import { DEPENDENCY_TAGS, readDependencies } from "./dependencies.ts";
-import type { TagMap } from "./header.ts";
+import type { TagMap } from "./tag_map.ts";
 import { decodeCheckedHeaderText, hasControlCharacter } from "./header_text.ts";
 import { FileFlag, S_IFDIR, S_IFMT, SigTag, Tag, TagType } from "./tags.ts";
 
