@@ -58,20 +58,21 @@ export function verifyEntries(
 ): void {
   const dl = data.length;
   let previousEnd = 0;
+  let at = 0;
+  let tag = 0;
+  const bad = (reason: string) =>
+    new MkrepoError({
+      code: "malformed-package",
+      key,
+      offset: dataStart - il * 16 + at,
+      reason: `${what} entry for tag ${tagName[tag] ?? tag} ${reason}`,
+    });
   for (let i = REGION_TAGS.has(index.getUint32(0)) ? 1 : 0; i < il; i++) {
-    const at = i * 16;
-    const tag = index.getUint32(at);
+    at = i * 16;
+    tag = index.getUint32(at);
     const type = index.getUint32(at + 4);
     const offset = index.getInt32(at + 8);
     const count = index.getUint32(at + 12);
-    const name = tagName[tag] ?? String(tag);
-    const bad = (reason: string) =>
-      new MkrepoError({
-        code: "malformed-package",
-        key,
-        offset: dataStart - il * 16 + at,
-        reason: `${what} entry for tag ${name} ${reason}`,
-      });
     if (count < 1 || count > dl) throw bad(`has a count of ${count} (allowed 1..${dl})`);
     if (type !== TagType.BIN && count > MAX_ARRAY_COUNT) {
       throw bad(`claims ${count} values (limit ${MAX_ARRAY_COUNT})`);

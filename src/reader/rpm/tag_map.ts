@@ -132,7 +132,11 @@ export class TagMap {
       entry.type !== TagType.STRING && entry.type !== TagType.STRING_ARRAY &&
       entry.type !== TagType.I18NSTRING
     ) return undefined;
-    return entry.count === 0 ? undefined : this.#readStrings(tag, entry, 1)[0];
+    if (entry.count === 0) return undefined;
+    this.#expand(tag, entry, 1);
+    const end = this.#data.indexOf(0, entry.offset);
+    if (end < 0) throw this.#bad(tag, entry, "runs past the end of the data store");
+    return this.#data.subarray(entry.offset, end);
   }
 
   /** All values of an integer-typed tag, unsigned (as rpmtdGetNumber); undefined otherwise. */
