@@ -11,9 +11,11 @@
  * @module
  */
 import { MkrepoError } from "../errors.ts";
-import { giveBuffer, takeBuffer } from "../util/buffer_pool.ts";
+import { giveBuffer } from "../util/buffer_pool.ts";
 import { type ByteSource, byteSource } from "../util/byte_source.ts";
-import { FileCursor, type LocalFileRange } from "../util/local_file.ts";
+import { FileTail, type HashFile } from "./file_tail.ts";
+
+export type { FileHashed } from "./file_tail.ts";
 
 /** Options of a ByteReader. */
 export interface ByteReaderOptions {
@@ -30,24 +32,9 @@ export interface ByteReaderOptions {
   maxRead?: number;
   /** Overrides the detection of chunk ownership (see onChunk). */
   ownsChunks?: boolean;
-  /**
-   * Hashes bytes [offset, offset + length) of a local file (to its end without a length) as if
-   * they had gone through onChunk; resolves with the number of bytes hashed and whether the
-   * file ends right after them. Used for long skips of sources that name their local file.
-   */
-  hashFile?: (path: string, offset: number, length?: number) => Promise<FileHashed>;
+  /** Hashes a stretch of the local file as if through onChunk, for long skips (file_tail.ts). */
+  hashFile?: HashFile;
 }
-
-/** What hashFile did. */
-export interface FileHashed {
-  bytes: number;
-  eof: boolean;
-}
-
-/** Skips shorter than this are pulled through the stream even for a local file. */
-const FILE_SKIP_MIN = 1024 * 1024;
-/** skipToEnd hands the rest to hashFile only after a chunk at least this long (more likely). */
-const FILE_TAIL_HINT = 256 * 1024;
 
 const DEFAULT_MAX_READ = 64 * 1024 * 1024;
 
@@ -69,10 +56,8 @@ export function isByteStream(stream: ReadableStream<Uint8Array>): boolean {
 export class ByteReader {
   readonly key: string;
   #reader: ReadableStreamDefaultReader<Uint8Array>;
-  #file?: LocalFileRange;
-  #hashFile?: ByteReaderOptions["hashFile"];
-  #cursor?: FileCursor; // after a delegated skip, the rest is read from the file
-  #fromFile = false;
+  #tail?: FileTail; // the local file behind the source, when hashFile can take it
+  #fromFile = false; // after a delegated skip, the rest is read from the file
   #pulled = 0; // bytes received from the source
   #lastChunk = 0;
   #onChunk?: (chunk: Uint8Array, owned: boolean) => void | Promise<void>;
@@ -89,8 +74,7 @@ export class ByteReader {
     const { stream, file } = byteSource(input);
     this.key = options.key;
     this.#owned = options.ownsChunks ?? isByteStream(stream);
-    this.#file = file;
-    this.#hashFile = options.hashFile;
+    if (file && options.hashFile) this.#tail = new FileTail(file, options.hashFile, options.key);
     this.#reader = stream.getReader();
     this.#onChunk = options.onChunk;
     this.#maxRead = options.maxRead ?? DEFAULT_MAX_READ;
@@ -103,10 +87,12 @@ export class ByteReader {
 
   async #pull(): Promise<boolean> {
     if (this.#done) return false;
-    const { value, done } = this.#fromFile ? await this.#readFile() : await this.#reader.read();
+    const { value, done } = this.#fromFile
+      ? await this.#tail!.read(this.#pulled)
+      : await this.#reader.read();
     if (done) {
       this.#done = true;
-      this.#closeFile();
+      this.#tail?.close();
       return false;
     }
     this.#lastChunk = value.length;
@@ -118,66 +104,26 @@ export class ByteReader {
     return true;
   }
 
-  /** Next chunk straight from the local file (after a delegated skip). */
-  async #readFile(): Promise<ReadableStreamReadResult<Uint8Array>> {
-    const file = this.#file!;
-    const at = file.start + this.#pulled;
-    const left = file.end === undefined ? Infinity : file.end - at;
-    if (left <= 0) return { done: true, value: undefined };
-    try {
-      this.#cursor ??= new FileCursor(file.path, at);
-      const buf = takeBuffer();
-      const n = await this.#cursor.read(left < buf.length ? buf.subarray(0, left) : buf);
-      if (n === null) {
-        giveBuffer(buf.buffer);
-        return { done: true, value: undefined };
-      }
-      return { done: false, value: buf.subarray(0, n) };
-    } catch (err) {
-      this.#closeFile();
-      throw new MkrepoError({
-        code: "storage",
-        action: "read",
-        key: this.key,
-        reason: err instanceof Error ? err.message : String(err),
-        cause: err,
-      });
-    }
-  }
-
-  #closeFile(): void {
-    this.#cursor?.close();
-    this.#cursor = undefined;
-  }
-
   /**
-   * Has hashFile take the next `length` bytes (all that is left without a length) from the
+   * Has the tail hash the next `length` bytes (all that is left without a length) from the
    * file; the buffered bytes have been consumed. Then reads go to the file itself.
    */
   async #delegate(length: number | undefined, what: string): Promise<number> {
-    const file = this.#file!;
-    const at = file.start + this.#pulled;
-    let want = length;
-    if (file.end !== undefined) want = Math.min(want ?? Infinity, Math.max(0, file.end - at));
-    const { bytes, eof } = await this.#hashFile!(file.path, at, want);
+    const { bytes, done } = await this.#tail!.delegate(this.#pulled, length);
     this.#pulled += bytes;
     this.#offset += bytes;
     if (!this.#fromFile) {
       this.#fromFile = true;
       await this.#reader.cancel().catch(() => {});
     }
-    if (eof || want === undefined || (file.end !== undefined && at + bytes >= file.end)) {
-      this.#done = true;
-      this.#closeFile();
-    } else this.#cursor?.seek(file.start + this.#pulled);
+    if (done) this.#done = true;
     if (length !== undefined && bytes < length) throw this.#short(length - bytes, what);
     return bytes;
   }
 
   /** True when a skip of n more bytes than are buffered should go to hashFile. */
   #delegates(rest: number | undefined): boolean {
-    if (!this.#file || !this.#hashFile || this.#done) return false;
-    return rest === undefined ? this.#lastChunk >= FILE_TAIL_HINT : rest >= FILE_SKIP_MIN;
+    return !this.#done && this.#tail !== undefined && this.#tail.delegates(rest, this.#lastChunk);
   }
 
   /** Fills the buffer up to n bytes; returns false if the stream ended first. */
@@ -326,7 +272,7 @@ export class ByteReader {
 
   /** Stops reading and releases the underlying stream. */
   async cancel(): Promise<void> {
-    this.#closeFile();
+    this.#tail?.close();
     await this.#reader.cancel().catch(() => {});
   }
 }

@@ -10,8 +10,8 @@
  */
 import { isPrimaryFile, type RpmDependency, type RpmDepFlags } from "../../record/rpm_package.ts";
 import { parseEvr, rpmvercmp } from "../../record/rpm_evr.ts";
-import type { TagMap } from "./header.ts";
-import { decodeHeaderText } from "./header_text.ts";
+import type { TagMap } from "./tag_map.ts";
+import { decodeCheckedHeaderText, decodeHeaderText } from "./header_text.ts";
 import { Sense, Tag } from "./tags.ts";
 
 const flagNames: Record<number, RpmDepFlags> = { 2: "LT", 4: "GT", 8: "EQ", 10: "LE", 12: "GE" };
@@ -80,8 +80,8 @@ export type RpmDependencies = Record<
 export interface ReadDependenciesOptions {
   /** Paths of the package's own files (a Requires on a primary one is dropped). */
   files: Set<string>;
-  /** Rejects a kept name or version that cannot go into XML (throws). */
-  check: (bytes: Uint8Array, field: string) => void;
+  /** The error for a kept name or version (`field`) holding a character XML does not allow. */
+  controlCharacter: (field: string) => Error;
 }
 
 /** Reads the dependency tags of a main header into the lists createrepo_c writes. */
@@ -106,8 +106,11 @@ export function readDependencies(h: TagMap, options: ReadDependenciesOptions): R
     let libc: RpmDependency | undefined;
     const n = Math.min(names.length, flags.length, versions.length);
     for (let i = 0; i < n; i++) {
-      const name = decodeHeaderText(names[i]);
-      const version = decodeHeaderText(versions[i]);
+      // one scan each; a control character fails the package only if the dependency is kept
+      const checkedName = decodeCheckedHeaderText(names[i]);
+      const checkedVersion = decodeCheckedHeaderText(versions[i]);
+      const name = checkedName ?? decodeHeaderText(names[i]);
+      const version = checkedVersion ?? decodeHeaderText(versions[i]);
       const flagsStr = flagNames[flags[i] & 0xf];
       const nfv = name + (flagsStr ?? "") + version;
       let pre = false;
@@ -125,8 +128,10 @@ export function readDependencies(h: TagMap, options: ReadDependenciesOptions): R
       }
       const evr = parseEvr(version);
       if (version !== "" && evr.epoch === undefined) continue; // bad epoch: createrepo_c skips it
-      options.check(names[i], `dependency "${name}"`);
-      options.check(versions[i], `the version of dependency "${name}"`);
+      if (checkedName === undefined) throw options.controlCharacter(`dependency "${name}"`);
+      if (checkedVersion === undefined) {
+        throw options.controlCharacter(`the version of dependency "${name}"`);
+      }
       const dep: RpmDependency = { name };
       if (flagsStr) {
         dep.flags = flagsStr;

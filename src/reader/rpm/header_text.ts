@@ -18,14 +18,6 @@ function isControl(b: number): boolean {
   return b < 32 && b !== 9 && b !== 10 && b !== 13;
 }
 
-/** True when the bytes hold a control character XML does not allow (not tab, LF or CR). */
-export function hasControlCharacter(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] < 32 && isControl(bytes[i])) return true;
-  }
-  return false;
-}
-
 /** Decodes a header string as createrepo_c's cr_xmlNewTextChild does (UTF-8, else Latin-1). */
 export function decodeHeaderText(bytes: Uint8Array): string {
   const n = bytes.length;
@@ -38,8 +30,8 @@ export function decodeHeaderText(bytes: Uint8Array): string {
 }
 
 /**
- * {@linkcode decodeHeaderText} and {@linkcode hasControlCharacter} in one scan: the text, or
- * undefined when the bytes hold a control character XML does not allow.
+ * {@linkcode decodeHeaderText} and a control-character check in one scan: the text, or
+ * undefined when the bytes hold a control character XML does not allow (not tab, LF or CR).
  */
 export function decodeCheckedHeaderText(bytes: Uint8Array): string | undefined {
   const n = bytes.length;

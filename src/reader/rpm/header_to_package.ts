@@ -15,8 +15,8 @@
 import { MkrepoError } from "../../errors.ts";
 import type { RpmChangelogEntry, RpmFile, RpmPackage } from "../../record/rpm_package.ts";
 import { DEPENDENCY_TAGS, readDependencies } from "./dependencies.ts";
-import type { TagMap } from "./header.ts";
-import { decodeCheckedHeaderText, hasControlCharacter } from "./header_text.ts";
+import type { TagMap } from "./tag_map.ts";
+import { decodeCheckedHeaderText } from "./header_text.ts";
 import { FileFlag, S_IFDIR, S_IFMT, SigTag, Tag, TagType } from "./tags.ts";
 
 /**
@@ -32,6 +32,10 @@ const NEVRA_RULES = [
   ["the release", Tag.RELEASE, /^[A-Za-z0-9._+%{}~^]+$/],
   ["the arch", Tag.ARCH, /^[A-Za-z0-9_]+$/],
 ] as const;
+
+/** Characters XML does not allow: C0 controls other than tab, LF and CR. */
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F]/;
 
 /**
  * The array tags headerToPackage decodes (its single strings and numbers cost nothing worth
@@ -92,11 +96,6 @@ class Converter {
     const text = decodeCheckedHeaderText(bytes);
     if (text === undefined) throw this.controlCharacter(field);
     return text;
-  }
-
-  /** The control-character check of `text` alone, for bytes decoded elsewhere. */
-  check(bytes: Uint8Array, field: string): void {
-    if (hasControlCharacter(bytes)) throw this.controlCharacter(field);
   }
 
   controlCharacter(field: string): MkrepoError {
@@ -213,14 +212,17 @@ export function headerToPackage(
   const c = new Converter(tags, file.key);
   const h = tags.header;
   const href = file.href ?? file.key;
-  c.check(new TextEncoder().encode(href), "the location");
+  // UTF-8 encodes these characters, and only these, as bytes below 32 other than tab, LF, CR
+  if (CONTROL.test(href)) throw c.controlCharacter("the location");
   const { files, dirnames } = c.files();
   const heuristicSource = !h.has(Tag.SOURCERPM) && !h.has(Tag.SOURCEPACKAGE) &&
     dirnames?.length === 1 && dirnames[0].length === 0;
   const isSource = (h.number(Tag.SOURCEPACKAGE) ?? 0) !== 0 || heuristicSource;
+  const nevra = new Map<number, string>();
   for (const [field, tag, rule] of NEVRA_RULES) {
     if (tag === Tag.ARCH && isSource) continue;
     const value = c.string(tag, field);
+    nevra.set(tag, value);
     if (!rule.test(value)) {
       throw c.fail(
         value === ""
@@ -233,11 +235,11 @@ export function headerToPackage(
     key: file.key,
     mtime: file.mtime,
     ...(file.etag !== undefined ? { etag: file.etag } : {}),
-    name: c.string(Tag.NAME, "the name"),
+    name: nevra.get(Tag.NAME)!,
     epoch: String(h.number(Tag.EPOCH) ?? 0),
-    version: c.string(Tag.VERSION, "the version"),
-    release: c.string(Tag.RELEASE, "the release"),
-    arch: isSource ? "src" : c.string(Tag.ARCH, "the arch"),
+    version: nevra.get(Tag.VERSION)!,
+    release: nevra.get(Tag.RELEASE)!,
+    arch: isSource ? "src" : nevra.get(Tag.ARCH)!,
     pkgid: file.pkgid,
     checksumType: "sha256",
     summary: c.string(Tag.SUMMARY, "the summary"),
@@ -265,7 +267,7 @@ export function headerToPackage(
       headerRange: { ...file.headerRange },
       ...readDependencies(h, {
         files: new Set(files.map((f) => f.path)),
-        check: (bytes, field) => c.check(bytes, field),
+        controlCharacter: (field) => c.controlCharacter(field),
       }),
       files,
     },

@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { MkrepoError } from "../../../src/errors.ts";
 import { ByteReader } from "../../../src/reader/byte_reader.ts";
+import { readHeader, readLead } from "../../../src/reader/rpm/header.ts";
 import {
   MAX_ARRAY_COUNT,
   MAX_HEADER_EXPANSION,
   NUMBER_VALUE_COST,
-  readHeader,
-  readLead,
   STRING_VALUE_COST,
-} from "../../../src/reader/rpm/header.ts";
+} from "../../../src/reader/rpm/tag_map.ts";
 import { Tag } from "../../../src/reader/rpm/tags.ts";
 import { fixture } from "../../_helpers/fixtures.ts";
 import { encodeHeader, t } from "./rpm_builder.ts";
