@@ -4,7 +4,7 @@
  * entries in synchronous batches. Our temp and lock files are left out.
  * @module
  */
-import { join, relative, sep } from "node:path";
+import { relative, sep } from "node:path";
 import type { ObjectInfo } from "./storage.ts";
 import { LOCK_SUFFIX, TEMP_MARK } from "./fs_write.ts";
 
@@ -33,21 +33,27 @@ export interface WalkFilesOptions {
   fail: (err: unknown, key: string) => Error;
 }
 
-/** The files under `dir` whose keys start with `prefix`, folders walked in name order. */
+/**
+ * The files under `dir` whose keys start with `prefix`, folders walked in name order, in
+ * batches: the caller yields each file once, instead of every nested folder's generator
+ * passing it on (a file 5 folders deep cost 5 async hand-overs; 50,000 files: ~0.5 s).
+ */
 export async function* walkFiles(
   dir: string,
   prefix: string,
   options: WalkFilesOptions,
-): AsyncIterable<ObjectInfo> {
+): AsyncIterable<ObjectInfo[]> {
   let entries: Deno.DirEntry[];
   try {
-    entries = await Array.fromAsync(Deno.readDir(dir));
+    entries = [...Deno.readDirSync(dir)];
   } catch (err) {
     if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return;
     throw options.fail(err, relative(options.root, dir).split(sep).join("/"));
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const dirKey = relative(options.root, dir).split(sep).join("/");
+  // `dir` is normalised and a name holds no separator: joining needs no normalisation.
+  const dirPath = dir.endsWith(sep) ? dir : dir + sep;
   const listed: { e: Deno.DirEntry; path: string; key: string }[] = [];
   for (const e of entries) {
     // Our temp and lock files, and names no key can express (a "\\" is a separator on Windows).
@@ -56,20 +62,25 @@ export async function* walkFiles(
     }
     const key = dirKey === "" ? e.name : `${dirKey}/${e.name}`;
     if (!key.startsWith(prefix) && !prefix.startsWith(key + "/")) continue;
-    listed.push({ e, path: join(dir, e.name), key });
+    listed.push({ e, path: dirPath + e.name, key });
   }
   for (let i = 0; i < listed.length; i += STAT_BATCH) {
     const batch = listed.slice(i, i + STAT_BATCH);
     const infos = batch.map(({ e, path }) => statEntry(e.isSymlink, path));
+    let files: ObjectInfo[] = [];
     for (const [j, { e, path, key }] of batch.entries()) {
       const info = infos[j];
       if (!info) continue; // dangling symlink or removed meanwhile
       if (info.isDirectory) {
-        if (!e.isSymlink) yield* walkFiles(path, prefix, options);
+        if (e.isSymlink) continue;
+        if (files.length > 0) yield files;
+        files = [];
+        yield* walkFiles(path, prefix, options);
       } else if (info.isFile && key.startsWith(prefix)) {
-        yield toInfo(key, info);
+        files.push(toInfo(key, info));
       }
     }
+    if (files.length > 0) yield files;
   }
 }
 

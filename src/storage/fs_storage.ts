@@ -55,10 +55,11 @@ export class FsStorage implements Storage {
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     const start = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
     const startDir = start === "" ? this.root : this.#path(start);
-    yield* walkFiles(startDir, prefix, {
+    const batches = walkFiles(startDir, prefix, {
       root: this.root,
       fail: (err, key) => this.#wrap(err, key, "list"),
     });
+    for await (const batch of batches) yield* batch;
   }
 
   async stat(key: string): Promise<ObjectInfo | undefined> {
