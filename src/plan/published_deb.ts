@@ -14,6 +14,7 @@ import { parseParagraph } from "../record/deb822.ts";
 import { readParagraphBatches } from "../record/deb822_stream.ts";
 import { compressionOf, decompress } from "../util/decompress.ts";
 import { MkrepoError } from "../errors.ts";
+import { hashBytes } from "../util/multi_hasher.ts";
 import { type ParsedRelease, parseRelease } from "../index/deb/release_file.ts";
 import { debArchitectureProblem, debNameProblem, debVersionProblem } from "../record/deb_fields.ts";
 import { packageKeyProblem } from "./package_key.ts";
@@ -31,6 +32,8 @@ import { FILE_TIME_FIELD } from "../index/deb/packages_index.ts";
 export interface PublishedDist {
   dist: string;
   release: ParsedRelease;
+  /** SHA-256 of the published Release (undefined: the dist has only InRelease). */
+  releaseSha256?: string;
   /** Etags of the entry points at the start of the run (undefined: absent). */
   etags: { inRelease?: string; release?: string };
 }
@@ -100,12 +103,15 @@ function indexError(storage: Storage, key: string, err: unknown): MkrepoError {
   });
 }
 
-/** Reads the published state of every dist found in the listing. */
-export async function readPublishedDeb(
+/**
+ * Reads the Release of every dist found in the listing (Release, else InRelease), keeping the
+ * architectures and components that can be index paths.
+ */
+export async function readPublishedDists(
   storage: Storage,
   objects: ReadonlyMap<string, ObjectInfo>,
-): Promise<PublishedDeb> {
-  const out: PublishedDeb = { dists: new Map(), records: new Map() };
+): Promise<Map<string, PublishedDist>> {
+  const dists = new Map<string, PublishedDist>();
   const distNames = new Set<string>();
   for (const key of objects.keys()) {
     const m = /^dists\/([^/]+)\/(Release|InRelease)$/.exec(key);
@@ -113,22 +119,40 @@ export async function readPublishedDeb(
   }
   for (const dist of [...distNames].sort()) {
     const base = `dists/${dist}/`;
-    const releaseKey = objects.has(base + "Release") ? base + "Release" : base + "InRelease";
-    const release = parseRelease(new TextDecoder().decode(await readAll(storage, releaseKey)));
+    const hasRelease = objects.has(base + "Release");
+    const bytes = await readAll(storage, base + (hasRelease ? "Release" : "InRelease"));
+    const release = parseRelease(new TextDecoder().decode(bytes));
     // Architectures and components that cannot be index paths (written by an older version or
     // another tool) are not carried over: the run then rewrites the Release without them.
     release.architectures = release.architectures.filter((a) =>
       a === "source" || debArchitectureProblem(a) === undefined
     );
     release.components = release.components.filter((c) => COMPONENT.test(c));
-    out.dists.set(dist, {
+    dists.set(dist, {
       dist,
       release,
+      releaseSha256: hasRelease ? hashBytes(bytes, ["sha256"]).sha256 : undefined,
       etags: {
         inRelease: objects.get(base + "InRelease")?.etag,
         release: objects.get(base + "Release")?.etag,
       },
     });
+  }
+  return dists;
+}
+
+/** Reads the published state of every dist found in the listing (`dists`: already read). */
+export async function readPublishedDeb(
+  storage: Storage,
+  objects: ReadonlyMap<string, ObjectInfo>,
+  dists?: Map<string, PublishedDist>,
+): Promise<PublishedDeb> {
+  const out: PublishedDeb = {
+    dists: dists ?? await readPublishedDists(storage, objects),
+    records: new Map(),
+  };
+  for (const { dist, release } of out.dists.values()) {
+    const base = `dists/${dist}/`;
     const bases = new Set<string>();
     for (const path of release.entries.keys()) {
       const m = /^(.*\/(?:Packages|Sources))(?:\.gz|\.xz|\.bz2)?$/.exec(path);

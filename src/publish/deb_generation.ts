@@ -49,6 +49,22 @@ export interface DebGeneration {
 /** The by-hash copies of an index file, by digest name. */
 const BY_HASH = [["sha256", "SHA256"], ["sha512", "SHA512"]] as const;
 
+/**
+ * The keys a dist's generation names: its entry points, malformed_list.txt, and each index file
+ * of `entries` (path in the dist → checksums) at its usual name and by-hash.
+ */
+export function generationKeys(
+  base: string,
+  entries: Iterable<[string, Checksums]>,
+  to = new Set<string>(),
+): Set<string> {
+  for (const name of ["InRelease", "Release", "Release.gpg", "malformed_list.txt"]) {
+    to.add(base + name);
+  }
+  for (const [path, c] of entries) nameIndex(to, base, path, c);
+  return to;
+}
+
 /** Adds the keys a generation names for one index file: its usual name and its by-hash copies. */
 function nameIndex(to: Set<string>, base: string, path: string, c: Checksums): void {
   to.add(base + path);
@@ -59,24 +75,22 @@ function nameIndex(to: Set<string>, base: string, path: string, c: Checksums): v
 }
 
 /**
- * Adds a dist's generation to the plan (nothing when the published one is whole and current).
- * `named` receives every key the dist's generation names once the run is done (reused files
- * included), `namedBefore` every key the generation published before the run names.
+ * Adds a dist's generation to the plan and returns its Release text; nothing (undefined) when
+ * the published one is whole and current. `named` receives every key the dist's generation
+ * names once the run is done (reused files included), `namedBefore` every key the generation
+ * published before the run names.
  */
 export async function planDebGeneration(
   plan: PublishPlan,
   gen: DebGeneration,
   named: Set<string>,
   namedBefore: Set<string>,
-): Promise<void> {
+): Promise<string | undefined> {
   const { storage, byKey, base, old, files, signer } = gen;
-  for (const name of ["InRelease", "Release", "Release.gpg", "malformed_list.txt"]) {
-    named.add(base + name);
-  }
   const namedNow = new Set<string>();
   for (const [path, c] of old?.entries ?? []) nameIndex(namedNow, base, path, c);
   namedNow.forEach((k) => namedBefore.add(k));
-  for (const f of files) nameIndex(named, base, f.key, f.checksums);
+  generationKeys(base, files.map((f) => [f.key, f.checksums]), named);
 
   // Nothing to do when the published generation is whole and says the same (apart from Date):
   // same Release content, every index file reused as is, signatures verifying what they sign.
@@ -87,7 +101,7 @@ export async function planDebGeneration(
     old && malformedOk && files.every((f) => f.reused) && sameRelease(old, gen.meta, entries) &&
     await debEntryFlaw(storage, byKey, base, signer) === undefined
   ) {
-    return;
+    return undefined;
   }
   const restore = (key: string) => restoreFor(storage, byKey, key);
   const release = releaseText(gen.meta, entries);
@@ -163,6 +177,7 @@ export async function planDebGeneration(
       if (byKey.has(base + k)) plan.remove.push(base + k);
     }
   }
+  return release;
 }
 
 /**

@@ -2,13 +2,14 @@
  * Plan entries every generation may carry, for both formats: how to put back a file the run
  * replaces, malformed_list.txt, and the signing public key published next to the metadata
  * (`--public-key NAME`, written only when missing or different, so an unchanged repository
- * stays untouched).
+ * stays untouched), and the record of what the Debian indexes were built from.
  * @module
  */
 import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
 import { escapeControl } from "../errors.ts";
 import type { Signer } from "../sign/signer.ts";
 import { CACHE_INDEX, type OutputFile, type Restore } from "./publish_plan.ts";
+import { type IndexInputs, indexInputsText, INPUTS_KEY } from "../record/index_inputs.ts";
 
 /** How to put `key` back as it is now: its current bytes, or remove it if it does not exist. */
 export async function restoreFor(
@@ -63,5 +64,32 @@ export async function publicKeyFile(
     contentType: "application/pgp-keys",
     cacheControl: CACHE_INDEX,
     restore: previous ? { kind: "bytes", data: previous } : { kind: "remove" },
+  };
+}
+
+/**
+ * The record of what the Debian indexes were built from (record/index_inputs.ts), or undefined
+ * when it is incomplete (a dist whose Release this run neither wrote nor read) or already
+ * published as is. Restored like any shared file if the publication fails.
+ */
+export function indexInputsFile(
+  inputs: Omit<IndexInputs, "releases"> & { releases: Map<string, string | undefined> },
+  publishedText: string | undefined,
+): OutputFile | undefined {
+  const releases = new Map<string, string>();
+  for (const [dist, sha] of inputs.releases) {
+    if (sha === undefined) return undefined;
+    releases.set(dist, sha);
+  }
+  const text = indexInputsText({ ...inputs, releases });
+  if (text === publishedText) return undefined;
+  return {
+    key: INPUTS_KEY,
+    data: text,
+    contentType: "application/json",
+    cacheControl: CACHE_INDEX,
+    restore: publishedText !== undefined
+      ? { kind: "bytes", data: publishedText }
+      : { kind: "remove" },
   };
 }

@@ -13,6 +13,7 @@ import { packagesIndex, sourcesIndex } from "../index/deb/packages_index.ts";
 import type { PublishedDeb } from "../plan/published_deb.ts";
 import type { IndexFile } from "../index/index_file.ts";
 import type { PublishPlan } from "../publish/publish_plan.ts";
+import type { ParsedRelease, ReleaseMeta } from "../index/deb/release_file.ts";
 import { wholeIndexes } from "../publish/intact.ts";
 import { planDebGeneration } from "../publish/deb_generation.ts";
 import type { Signer } from "../sign/signer.ts";
@@ -48,25 +49,24 @@ export interface DistContext {
   namedBefore: Set<string>;
 }
 
-/** Builds one dist's indexes and Release fields and adds its generation to the publish plan. */
-export async function planDist(dist: string, ctx: DistContext): Promise<void> {
+/**
+ * Builds one dist's indexes and Release fields and adds its generation to the publish plan;
+ * returns the new Release text (undefined: the published generation stays).
+ */
+export async function planDist(dist: string, ctx: DistContext): Promise<string | undefined> {
   const { options, components, byKey } = ctx;
   const base = `dists/${dist}/`;
   const old = ctx.published.dists.get(dist);
 
-  const comps = new Set<string>();
-  const archs = new Set<string>(options.architectures ?? []);
-  old?.release.architectures.forEach((a) => a !== "all" && a !== "source" && archs.add(a));
-  old?.release.components.forEach((c) => comps.add(c));
+  const used = { architectures: new Set<string>(), components: new Set<string>() };
   for (const p of ctx.packages) {
-    comps.add(poolPlace(p.key, components).component);
-    if (p.architecture !== "all") archs.add(p.architecture);
+    used.components.add(poolPlace(p.key, components).component);
+    used.architectures.add(p.architecture);
   }
-  for (const s of ctx.sources) comps.add(poolPlace(s.key, components).component);
-  if (comps.size === 0) comps.add("main");
-  if (archs.size === 0) FALLBACK_ARCHITECTURES.forEach((a) => archs.add(a));
-  const archList = [...archs].sort();
-  const compList = [...comps].sort();
+  for (const s of ctx.sources) used.components.add(poolPlace(s.key, components).component);
+  const meta = distMeta(dist, options, old?.release, used);
+  const archList = meta.architectures;
+  const compList = meta.components;
 
   // Published index files that are whole: their usual name holds what Release says and both
   // by-hash copies exist. Only those are reused; anything else is written again.
@@ -105,17 +105,7 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
     }
   }
 
-  const meta = {
-    origin: releaseValue("Origin", options.origin),
-    label: releaseValue("Label", options.label),
-    suite: dist,
-    codename: dist,
-    date: options.date ?? new Date(),
-    architectures: archList,
-    components: compList,
-    description: releaseValue("Description", options.description),
-  };
-  await planDebGeneration(
+  return await planDebGeneration(
     ctx.plan,
     {
       storage: ctx.storage,
@@ -131,6 +121,37 @@ export async function planDist(dist: string, ctx: DistContext): Promise<void> {
     ctx.named,
     ctx.namedBefore,
   );
+}
+
+/**
+ * A dist's Release fields: the architectures declared, published before or used by its
+ * packages (`all` aside; a fallback pair when there are none), the components published before
+ * or used (`main` when none), and the user's Origin, Label and Description.
+ */
+export function distMeta(
+  dist: string,
+  options: DistOptions,
+  old: ParsedRelease | undefined,
+  used: { architectures: Iterable<string>; components: Iterable<string> },
+): ReleaseMeta {
+  const archs = new Set<string>(options.architectures ?? []);
+  const comps = new Set<string>(old?.components);
+  for (const a of [...(old?.architectures ?? []), ...used.architectures]) {
+    if (a !== "all" && a !== "source") archs.add(a);
+  }
+  for (const c of used.components) comps.add(c);
+  if (comps.size === 0) comps.add("main");
+  if (archs.size === 0) FALLBACK_ARCHITECTURES.forEach((a) => archs.add(a));
+  return {
+    origin: releaseValue("Origin", options.origin),
+    label: releaseValue("Label", options.label),
+    suite: dist,
+    codename: dist,
+    date: options.date ?? new Date(),
+    architectures: [...archs].sort(),
+    components: [...comps].sort(),
+    description: releaseValue("Description", options.description),
+  };
 }
 
 /** A Release field value from the user: trimmed, one line, "Repo generator" when unset. */

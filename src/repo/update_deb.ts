@@ -17,10 +17,19 @@ import { publicKeyFile } from "../publish/plan_files.ts";
 import { readDeb } from "../reader/deb/read_deb.ts";
 import { readDsc } from "../reader/deb/read_dsc.ts";
 import { hashStream } from "../reader/hashing.ts";
-import { debRecordCurrent, readPublishedDeb } from "../plan/published_deb.ts";
+import { debRecordCurrent, readPublishedDeb, readPublishedDists } from "../plan/published_deb.ts";
+import { debInputsDigest, readIndexInputs, sameInputs } from "../plan/deb_inputs.ts";
+import { planUnchanged } from "./deb_unchanged.ts";
+import { hashBytes } from "../util/multi_hasher.ts";
 import { planPackages } from "../plan/package_plan.ts";
 import { compactPackage } from "../index/deb/paragraphs.ts";
-import { emptyPlan, isEmptyPlan, type OutputFile } from "../publish/publish_plan.ts";
+import {
+  emptyPlan,
+  isEmptyPlan,
+  type OutputFile,
+  type PublishPlan,
+} from "../publish/publish_plan.ts";
+import { indexInputsFile } from "../publish/plan_files.ts";
 import { type CleanupRecord, emptyCleanupRecord } from "../record/cleanup_record.ts";
 import type { LifecycleOptions } from "../plan/lifecycle.ts";
 import { dropPackages, sourceFiles } from "./deb_lifecycle.ts";
@@ -84,15 +93,46 @@ export async function updateDebRepository(
   const hashes = options.hashes ?? [...DEFAULT_DEB_HASHES];
   const objects = options.objects ?? (await Array.fromAsync(storage.list("")));
   const byKey = new Map(objects.map((o) => [o.key, o]));
-  const published = await readPublishedDeb(storage, byKey);
+  const publishedDists = await readPublishedDists(storage, byKey);
 
   const components = new Set(options.components ?? ["main"]);
-  for (const d of published.dists.values()) d.release.components.forEach((c) => components.add(c));
+  for (const d of publishedDists.values()) d.release.components.forEach((c) => components.add(c));
   undeclaredComponentWarnings(byKey.keys(), components).forEach((w) => events.warn(w));
-
-  // Plan: which pool files are unchanged, new, changed, gone.
   const summary = newSummary(options.path, "deb", options.dryRun ?? false);
   const cleanup = options.cleanup ?? emptyCleanupRecord();
+  const keyFile = await publicKeyFile(storage, byKey, options.signer, options.publicKeyName);
+
+  // The same inputs as the published indexes were built from: nothing to read but Releases.
+  const lifecycle = options.lifecycle;
+  const inputsDigest = debInputsDigest(objects, {
+    hashes,
+    components: [...(options.components ?? ["main"])].sort(),
+    signed: options.signer !== undefined,
+    force: options.force ?? false,
+    keep: lifecycle?.policy.keep,
+  });
+  const publishedInputs = await readIndexInputs(storage, byKey);
+  if (
+    !keyFile && !options.settingsFile && !lifecycle?.remove?.length &&
+    lifecycle?.policy.keepDays === undefined && cleanup.packages.size === 0 &&
+    ![...publishedDists.keys()].some((d) => byKey.has(`dists/${d}/malformed_list.txt`)) &&
+    sameInputs(publishedInputs?.inputs, publishedDists, inputsDigest)
+  ) {
+    const plan = await planUnchanged(storage, {
+      byKey,
+      dists: publishedDists,
+      options,
+      cleanup,
+      graceSeconds: options.graceSeconds,
+    });
+    if (plan) {
+      summary.packages = publishedInputs!.inputs!.packages;
+      return await finish(storage, plan, summary, options);
+    }
+  }
+  const published = await readPublishedDeb(storage, byKey, publishedDists);
+
+  // Plan: which pool files are unchanged, new, changed, gone.
   const now = Date.now();
   const planned = planPackages({
     objects,
@@ -166,8 +206,9 @@ export async function updateDebRepository(
   const plan = emptyPlan();
   const named = new Set<string>();
   const namedBefore = new Set<string>();
+  const releases = new Map<string, string | undefined>();
   for (const dist of [...dists].sort()) {
-    await planDist(dist, {
+    const release = await planDist(dist, {
       storage,
       options,
       hashes,
@@ -181,8 +222,13 @@ export async function updateDebRepository(
       named,
       namedBefore,
     });
+    releases.set(
+      dist,
+      release === undefined
+        ? published.dists.get(dist)?.releaseSha256
+        : hashBytes(release, ["sha256"]).sha256,
+    );
   }
-  const keyFile = await publicKeyFile(storage, byKey, options.signer, options.publicKeyName);
   if (keyFile) plan.shared.push(keyFile);
   if (options.settingsFile) plan.shared.push(options.settingsFile);
   planCleanup(plan, unreferencedDists(byKey, named, plan.remove), {
@@ -199,14 +245,32 @@ export async function updateDebRepository(
     entries: untouchedEntries(published.dists.keys(), byKey, plan),
   });
 
-  if (isEmptyPlan(plan)) {
-    summary.upToDate = true;
-    events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
-    return summary;
+  const inputsFile = indexInputsFile(
+    { digest: inputsDigest, packages: summary.packages, releases },
+    publishedInputs?.text,
+  );
+  if (inputsFile && !options.dryRun) {
+    // Also when nothing else is published: the next unchanged run then reads no index.
+    if (isEmptyPlan(plan)) summary.upToDate = true;
+    plan.shared.push(inputsFile);
   }
-  await options.beforePublish?.(summary);
+  return await finish(storage, plan, summary, options);
+}
+
+/** Publishes the plan (or reports the repository up to date when there is nothing to do). */
+async function finish(
+  storage: Storage,
+  plan: PublishPlan,
+  summary: RepoSummary,
+  options: DebUpdateOptions,
+): Promise<RepoSummary> {
+  if (isEmptyPlan(plan) || summary.upToDate) {
+    summary.upToDate = true;
+    options.events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
+    if (isEmptyPlan(plan)) return summary;
+  } else await options.beforePublish?.(summary);
   const result = await publishRun(storage, plan, {
-    events,
+    events: options.events,
     dryRun: options.dryRun,
     publicRead: options.publicRead,
   });

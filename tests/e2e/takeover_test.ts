@@ -155,7 +155,7 @@ Deno.test("mkrepo takes over createrepo_c's repodata without reading packages an
 });
 
 for (const kind of ["deb", "rpm"] as const) {
-  Deno.test(`mkrepo (s3) on an unchanged ${kind} bucket issues no GET of any package`, async () => {
+  Deno.test(`mkrepo (s3) on an unchanged ${kind} bucket issues no GET of any package (deb: nor of any index)`, async () => {
     await withBackend(BACKENDS[1], async (repo) => {
       const files = kind === "deb"
         ? ["hello_2.10-3_amd64.deb", "netbase_6.4_all.deb"].map((
@@ -177,6 +177,13 @@ for (const kind of ["deb", "rpm"] as const) {
         q.method === "GET" && /\/(pool|Packages)\//.test(q.path)
       );
       assert.deepEqual(packageGets, []);
+      if (kind === "deb") {
+        // mkrepo-inputs.json matches: the indexes are checked by their etags (MD5), never read.
+        const indexGets = requests.filter((q) =>
+          q.method === "GET" && /\/dists\/.*\/(Packages|Sources)/.test(q.path)
+        );
+        assert.deepEqual(indexGets, []);
+      }
       assert.equal(requests.filter((q) => q.method === "PUT" || q.method === "DELETE").length, 0);
       console.log(
         `unchanged ${kind} run: ${requests.length} S3 requests (${
