@@ -102,20 +102,17 @@ export async function updateDebRepository(
   const cleanup = options.cleanup ?? emptyCleanupRecord();
   const keyFile = await publicKeyFile(storage, byKey, options.signer, options.publicKeyName);
 
-  // The same inputs as the published indexes were built from: nothing to read but Releases.
-  const lifecycle = options.lifecycle;
+  // The same inputs as the published indexes were built from: no index to parse.
   const inputsDigest = debInputsDigest(objects, {
     hashes,
     components: [...(options.components ?? ["main"])].sort(),
     signed: options.signer !== undefined,
     force: options.force ?? false,
-    keep: lifecycle?.policy.keep,
+    keep: options.lifecycle?.policy.keep,
   });
   const publishedInputs = await readIndexInputs(storage, byKey);
   if (
-    !keyFile && !options.settingsFile && !lifecycle?.remove?.length &&
-    lifecycle?.policy.keepDays === undefined && cleanup.packages.size === 0 &&
-    ![...publishedDists.keys()].some((d) => byKey.has(`dists/${d}/malformed_list.txt`)) &&
+    !keyFile && !options.settingsFile &&
     sameInputs(publishedInputs?.inputs, publishedDists, inputsDigest)
   ) {
     const plan = await planUnchanged(storage, {
@@ -123,7 +120,6 @@ export async function updateDebRepository(
       dists: publishedDists,
       options,
       cleanup,
-      graceSeconds: options.graceSeconds,
     });
     if (plan) {
       summary.packages = publishedInputs!.inputs!.packages;
