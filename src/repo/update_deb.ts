@@ -4,19 +4,16 @@
  * publish in the safe order. The only module that knows this whole order for Debian.
  * @module
  */
-import { type ObjectInfo, readSource, type Storage } from "../storage/storage.ts";
+import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import { debFileKind, type DebPackage, type DebSource } from "../record/deb_package.ts";
 import { DEFAULT_DEB_HASHES, type HashName } from "../record/checksums.ts";
-import { MkrepoError } from "../errors.ts";
 import { plural } from "../util/plural.ts";
 import { poolPlace, poolPlaceProblem, undeclaredComponentWarnings } from "../plan/pool_path.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
 import { publishRun } from "./publish_run.ts";
 import { planCleanup } from "../publish/unreferenced.ts";
 import { publicKeyFile } from "../publish/plan_files.ts";
-import { readDeb } from "../reader/deb/read_deb.ts";
-import { readDsc } from "../reader/deb/read_dsc.ts";
-import { hashStream } from "../reader/hashing.ts";
+import { readDebPackage } from "./read_deb_package.ts";
 import { debRecordCurrent, readPublishedDeb, readPublishedDists } from "../plan/published_deb.ts";
 import { debInputsDigest, readIndexInputs, sameInputs } from "../plan/deb_inputs.ts";
 import { planUnchanged } from "./deb_unchanged.ts";
@@ -75,13 +72,6 @@ export interface DebUpdateOptions {
   settingsFile?: OutputFile;
   /** Called once the run is known to publish, before anything is written. */
   beforePublish?: (summary: RepoSummary) => Promise<void>;
-}
-
-function hasHashes(
-  c: { md5?: string; sha1?: string; sha256?: string; sha512?: string },
-  hashes: readonly HashName[],
-) {
-  return hashes.every((h) => c[h] !== undefined);
 }
 
 /** Updates (or creates) the Debian repository in `storage`; returns the run's summary. */
@@ -159,21 +149,7 @@ export async function updateDebRepository(
     // 50,000 packages' control fields cost far more memory than their formatted paragraphs.
     keep: (r) => ("files" in r ? r : compactPackage(r, hashes)),
     check: (o) => poolPlaceProblem(o.key, components),
-    read: async (o) => {
-      const kind = debFileKind(o.key)!;
-      if (kind !== "dsc") {
-        const source = await readSource(storage, o.key);
-        return await readDeb(source, { key: o.key, kind, hashes, mtime: o.mtime, etag: o.etag });
-      }
-      const src = await readDsc(await storage.read(o.key), {
-        key: o.key,
-        hashes,
-        mtime: o.mtime,
-        etag: o.etag,
-      });
-      await completeSourceHashes(storage, src, hashes, byKey);
-      return src;
-    },
+    read: (o) => readDebPackage(storage, o, { hashes, byKey }),
   });
   for (const r of records) {
     if ("files" in r) sources.set(r.key, r);
@@ -273,37 +249,4 @@ async function finish(
   summary.written = result.written;
   summary.deleted = result.removed;
   return summary;
-}
-
-/** For a .dsc whose checksum lists lack a requested digest, hashes the listed files. */
-async function completeSourceHashes(
-  storage: Storage,
-  src: DebSource,
-  hashes: readonly HashName[],
-  byKey: ReadonlyMap<string, ObjectInfo>,
-): Promise<void> {
-  const dir = src.key.slice(0, src.key.lastIndexOf("/") + 1);
-  for (const f of src.files.slice(1)) {
-    const key = dir + f.name;
-    const obj = byKey.get(key);
-    if (!obj) {
-      throw new MkrepoError({
-        code: "malformed-package",
-        key: src.key,
-        reason: `it lists ${f.name}, which is not in ${dir || "the repository root"}`,
-      });
-    }
-    if (obj.size !== f.checksums.size) {
-      throw new MkrepoError({
-        code: "malformed-package",
-        key: src.key,
-        reason:
-          `it lists ${f.name} with size ${f.checksums.size}, but the file has ${obj.size} bytes`,
-      });
-    }
-    if (!hasHashes(f.checksums, hashes)) {
-      const sums = await hashStream(await readSource(storage, key), hashes);
-      f.checksums = { ...sums, ...f.checksums };
-    }
-  }
 }
