@@ -1,23 +1,26 @@
 /**
  * Reads what an existing RPM repository publishes (repomd.xml, then primary.xml as a stream) so
  * a run can reuse the records of unchanged packages: location, size and file time tell whether
- * a record still describes its file. filelists and other are merged only when the run rewrites
- * the metadata. Works on repositories written by createrepo_c and by the original mkrepo.
+ * a record still describes its file. Records stay compact (published_package.ts); filelists and
+ * other are attached only when the run rewrites the metadata. Works on repositories written by
+ * createrepo_c and by the original mkrepo.
  * @module
  */
 import { type ObjectInfo, readAll, type Storage } from "../storage/storage.ts";
-import type { RpmPackage } from "../record/rpm_package.ts";
 import { decompress } from "../util/decompress.ts";
-import { mergeRepodata, readRepodata } from "../index/rpm/read_metadata.ts";
+import {
+  attachRepodata,
+  type PublishedRpmPackage,
+  readPublishedPrimary,
+} from "../index/rpm/published_package.ts";
 import { hasCompleteRepodata, readRepomd, REPOMD, type Repomd } from "../index/rpm/repomd_xml.ts";
 
 /**
  * True when a published record still describes the file: same location, size and file time in
  * whole seconds (as repodata keeps it).
  */
-export function rpmRecordCurrent(record: RpmPackage, object: ObjectInfo): boolean {
-  return record.size.package === object.size &&
-    record.time.file === Math.floor(object.mtime / 1000);
+export function rpmRecordCurrent(record: PublishedRpmPackage, object: ObjectInfo): boolean {
+  return record.packageSize === object.size && record.fileTime === Math.floor(object.mtime / 1000);
 }
 
 /** What the repository currently publishes. */
@@ -26,11 +29,11 @@ export interface PublishedRpm {
   /** repomd.xml as published, for its signature check. */
   repomdBytes?: Uint8Array;
   etag?: string;
-  /** Records from primary.xml, by location (file lists and changelogs not merged yet). */
-  packages: Map<string, RpmPackage>;
+  /** Records from primary.xml, by location (filelists and other not attached yet). */
+  packages: Map<string, PublishedRpmPackage>;
   /** True when repomd.xml lacks primary, filelists or other: every package is read again. */
   incomplete?: boolean;
-  /** Merges filelists and other into `packages` (needed only when something is rewritten). */
+  /** Attaches filelists and other to `packages` (needed only when something is rewritten). */
   complete: () => Promise<void>;
 }
 
@@ -44,8 +47,8 @@ const xzHook = {
 };
 
 /**
- * Reads what the repository publishes: repomd.xml, and primary.xml's records (file lists and
- * changelogs are merged on demand). Nothing is reused when repomd.xml lacks primary, filelists or
+ * Reads what the repository publishes: repomd.xml, and primary.xml's records (filelists and
+ * other are attached on demand). Nothing is reused when repomd.xml lacks primary, filelists or
  * other (`incomplete`).
  */
 export async function readPublishedRpm(
@@ -71,10 +74,10 @@ export async function readPublishedRpm(
   };
   const primary = await open("primary");
   if (!primary) return out;
-  const packages = await readRepodata({ primary }, xzHook);
-  for (const p of packages) out.packages.set(p.location.href, p);
+  const packages = await readPublishedPrimary(primary.stream, { ...xzHook, key: primary.key });
+  for (const p of packages) out.packages.set(p.key, p);
   out.complete = async () => {
-    await mergeRepodata(packages, {
+    await attachRepodata(packages, {
       filelists: await open("filelists"),
       other: await open("other"),
     }, xzHook);

@@ -107,7 +107,10 @@ export function rpmNevra(
 }
 
 /** Orders packages by location href, byte-wise (the order createrepo_c's sorted walk gives). */
-export function compareRpmPackages(a: RpmPackage, b: RpmPackage): number {
+export function compareRpmPackages(
+  a: Pick<RpmPackage, "location">,
+  b: Pick<RpmPackage, "location">,
+): number {
   const x = a.location.href, y = b.location.href;
   return x < y ? -1 : x > y ? 1 : 0;
 }

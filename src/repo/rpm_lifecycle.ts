@@ -18,7 +18,10 @@ import type { RpmUpdateOptions } from "./update_rpm.ts";
  * file's modification time, `time file`), records them as pending, and returns their keys.
  */
 export function dropRpms(
-  packages: readonly RpmPackage[],
+  packages: readonly Pick<
+    RpmPackage,
+    "key" | "name" | "arch" | "epoch" | "version" | "release" | "mtime"
+  >[],
   pending: PendingPackages,
   ctx: {
     options: Pick<RpmUpdateOptions, "lifecycle" | "path" | "events">;

@@ -39,6 +39,7 @@ import { type CleanupRecord, emptyCleanupRecord } from "../record/cleanup_record
 import type { LifecycleOptions } from "../plan/lifecycle.ts";
 import { planPackages } from "../plan/package_plan.ts";
 import { type PublishedRpm, readPublishedRpm, rpmRecordCurrent } from "../plan/published_rpm.ts";
+import type { PublishedRpmPackage } from "../index/rpm/published_package.ts";
 import { dropRpms } from "./rpm_lifecycle.ts";
 
 /** Options of an RPM update. */
@@ -99,7 +100,7 @@ export async function updateRpmRepository(
   summary.addedKeys = planned.added;
   summary.changedKeys = planned.changed;
   summary.removedKeys = planned.removed;
-  let packages = planned.kept;
+  let packages: (RpmPackage | PublishedRpmPackage)[] = planned.kept;
   for (const p of packages) events.detail(`Skipping: ${p.key}`);
 
   const { records } = await readChanged<RpmPackage>(storage, toRead, {

@@ -21,7 +21,9 @@ export function filelistsFooter(): string {
 }
 
 /** `<package pkgid name arch>` opening line and `<version>` line, shared with other.xml. */
-export function packageIdentity(pkg: RpmPackage): string {
+export function packageIdentity(
+  pkg: Pick<RpmPackage, "pkgid" | "name" | "arch" | "epoch" | "version" | "release">,
+): string {
   return `<package pkgid="${attr(pkg.pkgid)}" name="${attr(pkg.name)}" arch="${attr(pkg.arch)}">
   <version epoch="${attr(pkg.epoch)}" ver="${attr(pkg.version)}" rel="${attr(pkg.release)}"/>
 `;

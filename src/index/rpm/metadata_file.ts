@@ -12,6 +12,7 @@ import type { IndexFile } from "../index_file.ts";
 import { filelistsFooter, filelistsHeader, filelistsPackage } from "./filelists_xml.ts";
 import { otherFooter, otherHeader, otherPackage } from "./other_xml.ts";
 import { primaryFooter, primaryHeader, primaryPackage } from "./primary_xml.ts";
+import { PublishedRpmPackage } from "./published_package.ts";
 import type { RepomdRecord } from "./repomd_xml.ts";
 
 /** The three metadata files mkrepo writes. */
@@ -42,8 +43,47 @@ const writers = {
   other: [otherHeader, otherPackage, otherFooter],
 } as const;
 
-/** Characters of XML handed to the encoder at once. */
+/** Bytes of XML handed to the encoder at once. */
 const BATCH = 256 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * Gathers XML text and verbatim fragments into batches of about BATCH bytes, so the encoder
+ * sees few, large writes; each batch handed out is a fresh buffer.
+ */
+class Batcher {
+  #buf = new Uint8Array(BATCH);
+  #at = 0;
+  #encoder = new TextEncoder();
+  /** Full batches waiting to be taken. */
+  readonly full: Uint8Array[] = [];
+
+  text(s: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (this.#at + 3 * s.length > BATCH) this.flush();
+    if (3 * s.length > BATCH) this.full.push(this.#encoder.encode(s));
+    else this.#at += this.#encoder.encodeInto(s, this.#buf.subarray(this.#at)).written;
+  }
+
+  /** `bytes` and a newline. */
+  line(bytes: Uint8Array): void {
+    if (this.#at + bytes.length + 1 > BATCH) this.flush();
+    if (bytes.length + 1 > BATCH) {
+      this.full.push(bytes, new Uint8Array([NEWLINE]));
+      return;
+    }
+    this.#buf.set(bytes, this.#at);
+    this.#buf[this.#at + bytes.length] = NEWLINE;
+    this.#at += bytes.length + 1;
+  }
+
+  flush(): void {
+    if (this.#at === 0) return;
+    this.full.push(this.#buf.subarray(0, this.#at));
+    this.#buf = new Uint8Array(BATCH);
+    this.#at = 0;
+  }
+}
 
 const contentTypes: Record<MetadataCompression, string> = {
   gzip: "application/gzip",
@@ -51,10 +91,16 @@ const contentTypes: Record<MetadataCompression, string> = {
   zstd: "application/zstd",
 };
 
-/** Encodes one metadata file from package records (in the order given). */
+/**
+ * Encodes one metadata file from package records (in the order given); packages read back from
+ * published repodata are written from their fragments when those are exactly what the writer
+ * would produce.
+ */
 export async function writeMetadataFile(
   type: MetadataType,
-  packages: Iterable<RpmPackage> | AsyncIterable<RpmPackage>,
+  packages:
+    | Iterable<RpmPackage | PublishedRpmPackage>
+    | AsyncIterable<RpmPackage | PublishedRpmPackage>,
   options: MetadataFileOptions = {},
 ): Promise<MetadataFile> {
   const compression = options.compression ?? "gzip";
@@ -64,18 +110,22 @@ export async function writeMetadataFile(
   }
   const [header, chunk, footer] = writers[type];
   let written = 0;
-  async function* chunks(): AsyncGenerator<string> {
-    // batch package chunks so the encoder sees few, large writes
-    let batch = header(count!);
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    const batch = new Batcher();
+    batch.text(header(count!));
     for await (const pkg of packages) {
       written++;
-      batch += chunk(pkg);
-      if (batch.length >= BATCH) {
-        yield batch;
-        batch = "";
+      if (!(pkg instanceof PublishedRpmPackage)) batch.text(chunk(pkg));
+      else {
+        const bytes = pkg.verbatim(type);
+        if (bytes) batch.line(bytes);
+        else batch.text(chunk(pkg.record()));
       }
+      if (batch.full.length > 0) yield* batch.full.splice(0);
     }
-    yield batch + footer();
+    batch.text(footer());
+    batch.flush();
+    yield* batch.full;
   }
   const { open, outputs } = await encodeIndex(chunks(), [compression], ["sha256"]);
   if (written !== count) {

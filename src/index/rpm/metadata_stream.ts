@@ -21,7 +21,7 @@ export interface ReadMetadataOptions {
     stream: ReadableStream<Uint8Array>,
     format: "xz" | "bzip2",
   ) => ReadableStream<Uint8Array>;
-  /** Largest `<package>` element accepted, in characters (default 64 Mi). */
+  /** Largest `<package>` element accepted, in bytes (default 64 Mi). */
   maxFragment?: number;
   /** Largest decompressed size of a gzip or zstd file accepted, in bytes (default 8 GiB). */
   maxOutput?: number;
@@ -96,27 +96,58 @@ export async function openMetadataStream(
 const ROOTS = { primary: "metadata", filelists: "filelists", other: "otherdata" } as const;
 export type MetadataKind = keyof typeof ROOTS;
 
+const START = new TextEncoder().encode("<package");
+const END = new TextEncoder().encode("</package>");
+const LT = 0x3c;
+
+/** Index of `tag` in `buf` at or after `from` (-1: none); with `open`, followed by space or ">". */
+function findTag(buf: Uint8Array, tag: Uint8Array, from: number, open: boolean): number {
+  const last = buf.length - tag.length - (open ? 1 : 0);
+  for (let at = buf.indexOf(LT, from); at >= 0 && at <= last; at = buf.indexOf(LT, at + 1)) {
+    let k = 1;
+    while (k < tag.length && buf[at + k] === tag[k]) k++;
+    if (k < tag.length) continue;
+    if (!open) return at;
+    const next = buf[at + k];
+    if (next === 0x3e || next === 0x20 || (next >= 0x09 && next <= 0x0d)) return at;
+  }
+  return -1;
+}
+
 /**
- * Splits the (decompressed) text of a metadata file into `<package>` fragments as it streams.
- * Fails when the root element is not the expected one or the document ends early.
+ * Splits the (decompressed) bytes of a metadata file into `<package>` fragments as they
+ * stream: each fragment (from `<package` to `</package>` inclusive) is a view no later chunk
+ * overwrites. Fails when the root element is not the expected one or the document ends early.
  */
 export async function* splitPackages(
   bytes: ReadableStream<Uint8Array>,
   kind: MetadataKind,
   options: ReadMetadataOptions,
-): AsyncGenerator<string> {
+): AsyncGenerator<Uint8Array> {
   const root = ROOTS[kind];
   const max = options.maxFragment ?? DEFAULT_MAX_FRAGMENT;
-  const START = /<package[\s>]/g;
-  const END = "</package>";
-  let buf = "";
+  const decoder = new TextDecoder();
+  // Unconsumed bytes are buf[at..]; appends go past them, growing geometrically, so fragments
+  // handed out (views of consumed ranges) are never overwritten and copying stays linear.
+  let store = new Uint8Array(0);
+  let buf = store;
   let inPackage = false;
   let rootSeen = false;
   let from = 0;
-  const decoder = new TextDecoder();
   const reader = bytes.getReader();
-  const checkRoot = (prefix: string) => {
-    if (!new RegExp(`<${root}[\\s>]`).test(prefix)) {
+  const append = (chunk: Uint8Array) => {
+    const end = buf.byteOffset + buf.length;
+    if (end + chunk.length > store.length) {
+      const grown = new Uint8Array(Math.max(2 * (buf.length + chunk.length), 64 * 1024));
+      grown.set(buf);
+      store = grown;
+      buf = store.subarray(0, buf.length);
+    }
+    store.set(chunk, buf.byteOffset + buf.length);
+    buf = store.subarray(buf.byteOffset, buf.byteOffset + buf.length + chunk.length);
+  };
+  const checkRoot = (prefix: Uint8Array) => {
+    if (!new RegExp(`<${root}[\\s>]`).test(decoder.decode(prefix))) {
       throw metadataError(
         options,
         `not a ${kind}.xml file (no <${root}> element before the first package)`,
@@ -138,45 +169,47 @@ export async function* splitPackages(
           : String(err);
         throw metadataError(options, `cannot decompress: ${why}`, err);
       }
-      buf += chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
+      if (!chunk.done) append(chunk.value);
+      let at = 0; // start of what is not yet consumed, in buf
       while (true) {
         if (!inPackage) {
-          START.lastIndex = from;
-          const m = START.exec(buf);
-          if (!m) {
-            from = Math.max(0, buf.length - 9);
-            if (buf.length > max) {
+          const m = findTag(buf, START, Math.max(at, from), true);
+          if (m < 0) {
+            from = Math.max(at, buf.length - START.length);
+            if (buf.length - at > max) {
               throw metadataError(options, `no <package> element in ${max} characters`);
             }
             break;
           }
-          if (!rootSeen) checkRoot(buf.slice(0, m.index));
-          buf = buf.slice(m.index);
+          if (!rootSeen) checkRoot(buf.subarray(0, m));
+          at = m;
           inPackage = true;
-          from = 0;
+          from = m;
         }
-        const end = buf.indexOf(END, from);
+        const end = findTag(buf, END, from, false);
         if (end < 0) {
-          from = Math.max(0, buf.length - END.length + 1);
-          if (buf.length > max) {
+          from = Math.max(at, buf.length - END.length + 1);
+          if (buf.length - at > max) {
             throw metadataError(options, `a <package> element is larger than ${max} characters`);
           }
           break;
         }
-        if (end + END.length > max) {
+        if (end + END.length - at > max) {
           throw metadataError(options, `a <package> element is larger than ${max} characters`);
         }
-        const fragment = buf.slice(0, end + END.length);
-        buf = buf.slice(end + END.length);
+        const fragment = buf.subarray(at, end + END.length);
+        at = end + END.length;
         inPackage = false;
-        from = 0;
+        from = at;
         yield fragment;
       }
+      buf = buf.subarray(at);
+      from -= at;
       if (chunk.done) break;
     }
     if (inPackage) throw metadataError(options, "the file ends inside a <package> element");
     if (!rootSeen) checkRoot(buf);
-    if (!new RegExp(`</${root}\\s*>|<${root}[^>]*/>`).test(buf)) {
+    if (!new RegExp(`</${root}\\s*>|<${root}[^>]*/>`).test(decoder.decode(buf))) {
       throw metadataError(options, `the file ends before </${root}>`);
     }
   } finally {

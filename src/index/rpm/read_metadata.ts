@@ -167,18 +167,24 @@ export function otherFromXml(fragment: string): PackageRef & { changelogs: RpmCh
   return { ...ref(p), changelogs };
 }
 
-async function* readKind<T>(
+/**
+ * Streams the `<package>` fragments of a metadata file with their text, each handed to `use`;
+ * an error from `use` becomes a malformed-index error naming the file and the package.
+ */
+export async function* readFragments<T>(
   stream: ReadableStream<Uint8Array>,
   kind: MetadataKind,
-  parse: (fragment: string) => T,
+  use: (fragment: Uint8Array, text: string) => T,
   options: ReadMetadataOptions,
 ): AsyncGenerator<T> {
   const opened = await openMetadataStream(stream, options);
+  const decoder = new TextDecoder();
   let n = 0;
   for await (const fragment of splitPackages(opened.stream, kind, options)) {
     n++;
+    let out: T;
     try {
-      yield parse(fragment);
+      out = use(fragment, decoder.decode(fragment));
     } catch (err) {
       if (err instanceof MkrepoError) throw err;
       throw metadataError(
@@ -187,7 +193,17 @@ async function* readKind<T>(
         err,
       );
     }
+    yield out;
   }
+}
+
+function readKind<T>(
+  stream: ReadableStream<Uint8Array>,
+  kind: MetadataKind,
+  parse: (text: string) => T,
+  options: ReadMetadataOptions,
+): AsyncGenerator<T> {
+  return readFragments(stream, kind, (_, text) => parse(text), options);
 }
 
 /** Streams the packages of a primary.xml[.gz|.zst] file (files: the primary subset only). */
