@@ -101,7 +101,7 @@ export class PublishedRpmPackage {
       : otherFromXml(text).changelogs;
   }
 
-  /** The full record, as read_metadata.ts's readRepodata() makes it. */
+  /** The full record, as read_metadata.ts's primaryFromXml and its siblings make it. */
   record(): RpmPackage {
     if (this.#record) return this.#record;
     const p = this.#parsed ?? primaryFromXml(decoder.decode(this.#primary));
@@ -153,8 +153,8 @@ export function readPublishedPrimary(
 }
 
 /**
- * Gives each package its filelists and other entries, matched by pkgid as readRepodata() does
- * (the n-th entry of an id goes to the n-th package with it).
+ * Gives each package its filelists and other entries, matched by pkgid (the n-th entry of an
+ * id goes to the n-th package with it).
  */
 export async function attachRepodata(
   packages: readonly PublishedRpmPackage[],

@@ -197,98 +197,10 @@ export async function* readFragments<T>(
   }
 }
 
-function readKind<T>(
-  stream: ReadableStream<Uint8Array>,
-  kind: MetadataKind,
-  parse: (text: string) => T,
-  options: ReadMetadataOptions,
-): AsyncGenerator<T> {
-  return readFragments(stream, kind, (_, text) => parse(text), options);
-}
-
 /** Streams the packages of a primary.xml[.gz|.zst] file (files: the primary subset only). */
 export function readPrimary(
   stream: ReadableStream<Uint8Array>,
   options: ReadMetadataOptions,
 ): AsyncGenerator<RpmPackage> {
-  return readKind(stream, "primary", primaryFromXml, options);
-}
-
-/** Streams the entries of a filelists.xml file. */
-export function readFilelists(
-  stream: ReadableStream<Uint8Array>,
-  options: ReadMetadataOptions,
-): AsyncGenerator<PackageRef & { files: RpmFile[] }> {
-  return readKind(stream, "filelists", filelistsFromXml, options);
-}
-
-/** Streams the entries of an other.xml file. */
-export function readOther(
-  stream: ReadableStream<Uint8Array>,
-  options: ReadMetadataOptions,
-): AsyncGenerator<PackageRef & { changelogs: RpmChangelogEntry[] }> {
-  return readKind(stream, "other", otherFromXml, options);
-}
-
-/** Streams of one repository's metadata files with their keys; filelists and other are optional. */
-export interface RepodataStreams {
-  primary: { stream: ReadableStream<Uint8Array>; key: string };
-  filelists?: { stream: ReadableStream<Uint8Array>; key: string };
-  other?: { stream: ReadableStream<Uint8Array>; key: string };
-}
-
-/**
- * Reads a repository's primary, then merges the full file lists (filelists) and changelogs
- * (other) into the records by pkgid (the n-th entry of an id goes to the n-th package with it).
- * Packages that filelists does not list keep the primary subset of their files.
- */
-export async function readRepodata(
-  files: RepodataStreams,
-  options: Omit<ReadMetadataOptions, "key"> = {},
-): Promise<RpmPackage[]> {
-  const packages: RpmPackage[] = [];
-  for await (
-    const pkg of readPrimary(files.primary.stream, { ...options, key: files.primary.key })
-  ) {
-    packages.push(pkg);
-  }
-  await mergeRepodata(packages, files, options);
-  return packages;
-}
-
-/**
- * Merges the full file lists (filelists) and changelogs (other) into records read from primary,
- * by pkgid (the n-th entry of an id goes to the n-th package with it).
- */
-export async function mergeRepodata(
-  packages: readonly RpmPackage[],
-  files: Omit<RepodataStreams, "primary">,
-  options: Omit<ReadMetadataOptions, "key"> = {},
-): Promise<void> {
-  const byId = new Map<string, RpmPackage[]>();
-  for (const pkg of packages) {
-    const list = byId.get(pkg.pkgid);
-    if (list) list.push(pkg);
-    else byId.set(pkg.pkgid, [pkg]);
-  }
-  const take = (pos: Map<string, number>, id: string) => {
-    const i = pos.get(id) ?? 0;
-    pos.set(id, i + 1);
-    return byId.get(id)?.[i];
-  };
-  if (files.filelists) {
-    const pos = new Map<string, number>();
-    const fopts = { ...options, key: files.filelists.key };
-    for await (const entry of readFilelists(files.filelists.stream, fopts)) {
-      const pkg = take(pos, entry.pkgid);
-      if (pkg) pkg.format.files = entry.files;
-    }
-  }
-  if (files.other) {
-    const pos = new Map<string, number>();
-    for await (const entry of readOther(files.other.stream, { ...options, key: files.other.key })) {
-      const pkg = take(pos, entry.pkgid);
-      if (pkg) pkg.changelogs = entry.changelogs;
-    }
-  }
+  return readFragments(stream, "primary", (_, text) => primaryFromXml(text), options);
 }

@@ -13,7 +13,7 @@ import {
   type PublishedRpmPackage,
   readPublishedPrimary,
 } from "../../../src/index/rpm/published_package.ts";
-import { readRepodata } from "../../../src/index/rpm/read_metadata.ts";
+import { readRepodata } from "./full_repodata.ts";
 import { readRpm } from "../../../src/reader/rpm/read_rpm.ts";
 import { compareRpmPackages, type RpmPackage } from "../../../src/record/rpm_package.ts";
 import { fixture, fixtureNames, REFERENCE } from "../../_helpers/fixtures.ts";

@@ -9,11 +9,8 @@ import {
   primaryHeader,
   primaryPackage,
 } from "../../../src/index/rpm/primary_xml.ts";
-import {
-  readPrimary,
-  readRepodata,
-  type RepodataStreams,
-} from "../../../src/index/rpm/read_metadata.ts";
+import { readPrimary } from "../../../src/index/rpm/read_metadata.ts";
+import { readRepodata, type RepodataStreams } from "./full_repodata.ts";
 import { readRpm } from "../../../src/reader/rpm/read_rpm.ts";
 import { compareRpmPackages, rpmNevra, type RpmPackage } from "../../../src/record/rpm_package.ts";
 import { fixture, fixtureNames, REFERENCE } from "../../_helpers/fixtures.ts";

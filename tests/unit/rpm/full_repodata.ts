@@ -1,0 +1,94 @@
+/**
+ * The whole-record repodata reader the compact path (src/index/rpm/published_package.ts) is
+ * checked against: primary read into full records, filelists and other merged by pkgid. The
+ * tool itself reads compact records; this stays as the tests' reference.
+ * @module
+ */
+import type { RpmChangelogEntry, RpmFile, RpmPackage } from "../../../src/record/rpm_package.ts";
+import {
+  filelistsFromXml,
+  otherFromXml,
+  type PackageRef,
+  readFragments,
+  type ReadMetadataOptions,
+  readPrimary,
+} from "../../../src/index/rpm/read_metadata.ts";
+
+/** Streams the entries of a filelists.xml file. */
+function readFilelists(
+  stream: ReadableStream<Uint8Array>,
+  options: ReadMetadataOptions,
+): AsyncGenerator<PackageRef & { files: RpmFile[] }> {
+  return readFragments(stream, "filelists", (_, text) => filelistsFromXml(text), options);
+}
+
+/** Streams the entries of an other.xml file. */
+function readOther(
+  stream: ReadableStream<Uint8Array>,
+  options: ReadMetadataOptions,
+): AsyncGenerator<PackageRef & { changelogs: RpmChangelogEntry[] }> {
+  return readFragments(stream, "other", (_, text) => otherFromXml(text), options);
+}
+
+/** Streams of one repository's metadata files with their keys; filelists and other are optional. */
+export interface RepodataStreams {
+  primary: { stream: ReadableStream<Uint8Array>; key: string };
+  filelists?: { stream: ReadableStream<Uint8Array>; key: string };
+  other?: { stream: ReadableStream<Uint8Array>; key: string };
+}
+
+/**
+ * Reads a repository's primary, then merges the full file lists (filelists) and changelogs
+ * (other) into the records by pkgid (the n-th entry of an id goes to the n-th package with it).
+ * Packages that filelists does not list keep the primary subset of their files.
+ */
+export async function readRepodata(
+  files: RepodataStreams,
+  options: Omit<ReadMetadataOptions, "key"> = {},
+): Promise<RpmPackage[]> {
+  const packages: RpmPackage[] = [];
+  for await (
+    const pkg of readPrimary(files.primary.stream, { ...options, key: files.primary.key })
+  ) {
+    packages.push(pkg);
+  }
+  await mergeRepodata(packages, files, options);
+  return packages;
+}
+
+/**
+ * Merges the full file lists (filelists) and changelogs (other) into records read from primary,
+ * by pkgid (the n-th entry of an id goes to the n-th package with it).
+ */
+export async function mergeRepodata(
+  packages: readonly RpmPackage[],
+  files: Omit<RepodataStreams, "primary">,
+  options: Omit<ReadMetadataOptions, "key"> = {},
+): Promise<void> {
+  const byId = new Map<string, RpmPackage[]>();
+  for (const pkg of packages) {
+    const list = byId.get(pkg.pkgid);
+    if (list) list.push(pkg);
+    else byId.set(pkg.pkgid, [pkg]);
+  }
+  const take = (pos: Map<string, number>, id: string) => {
+    const i = pos.get(id) ?? 0;
+    pos.set(id, i + 1);
+    return byId.get(id)?.[i];
+  };
+  if (files.filelists) {
+    const pos = new Map<string, number>();
+    const fopts = { ...options, key: files.filelists.key };
+    for await (const entry of readFilelists(files.filelists.stream, fopts)) {
+      const pkg = take(pos, entry.pkgid);
+      if (pkg) pkg.format.files = entry.files;
+    }
+  }
+  if (files.other) {
+    const pos = new Map<string, number>();
+    for await (const entry of readOther(files.other.stream, { ...options, key: files.other.key })) {
+      const pkg = take(pos, entry.pkgid);
+      if (pkg) pkg.changelogs = entry.changelogs;
+    }
+  }
+}
