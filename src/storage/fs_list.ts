@@ -1,7 +1,9 @@
 /**
  * The listing behind the local-disk backend's `list()`: a depth-first walk of the folders
- * under a prefix, in name order, that streams each file as an {@linkcode ObjectInfo}, stat'ing
- * entries in synchronous batches. Our temp and lock files are left out.
+ * under a prefix, in name order, reading folders and stat'ing entries with synchronous calls and
+ * handing the files over as {@linkcode ObjectInfo}s in batches. Nothing per entry outlives its
+ * turn (holding a folder's entries while stat'ing them cost 50,000 files ~25 MiB of heap). Our
+ * temp and lock files are left out.
  * @module
  */
 import { relative, sep } from "node:path";
@@ -9,12 +11,11 @@ import type { ObjectInfo } from "./storage.ts";
 import { LOCK_SUFFIX, TEMP_MARK } from "./fs_write.ts";
 
 /**
- * Directory entries stat'ed at a time while listing, synchronously: Deno's async `lstat` costs
- * a trip through the blocking thread pool per call (50,000 files: 2.3 s against 0.57 s for
- * `lstatSync` on a loaded 2-core machine). Each batch's entries are yielded before the next is
- * stat'ed, so the listing streams; the event loop turns at each directory (read asynchronously).
+ * Files handed over at a time. Folders are read and entries stat'ed with synchronous calls:
+ * Deno's async `lstat` and `readDir` cost a trip through the blocking thread pool per call
+ * (50,000 files: 2.3 s against 0.57 s for `lstatSync` on a loaded 2-core machine).
  */
-const STAT_BATCH = 256;
+const BATCH = 256;
 
 /** `lstat` (or `stat` for a symlink, to follow it), or undefined when it is gone or dangling. */
 function statEntry(isSymlink: boolean, path: string): Deno.FileInfo | undefined {
@@ -54,7 +55,7 @@ export async function* walkFiles(
   const dirKey = relative(options.root, dir).split(sep).join("/");
   // `dir` is normalised and a name holds no separator: joining needs no normalisation.
   const dirPath = dir.endsWith(sep) ? dir : dir + sep;
-  const listed: { e: Deno.DirEntry; path: string; key: string }[] = [];
+  let files: ObjectInfo[] = [];
   for (const e of entries) {
     // Our temp and lock files, and names no key can express (a "\\" is a separator on Windows).
     if (e.name.includes(TEMP_MARK) || e.name.endsWith(LOCK_SUFFIX) || e.name.includes("\\")) {
@@ -63,26 +64,23 @@ export async function* walkFiles(
     // join() makes one flat string; a template keeps its pieces (50,000 keys: 2 MB more).
     const key = dirKey === "" ? e.name : [dirKey, e.name].join("/");
     if (!key.startsWith(prefix) && !prefix.startsWith(key + "/")) continue;
-    listed.push({ e, path: dirPath + e.name, key });
-  }
-  for (let i = 0; i < listed.length; i += STAT_BATCH) {
-    const batch = listed.slice(i, i + STAT_BATCH);
-    const infos = batch.map(({ e, path }) => statEntry(e.isSymlink, path));
-    let files: ObjectInfo[] = [];
-    for (const [j, { e, path, key }] of batch.entries()) {
-      const info = infos[j];
-      if (!info) continue; // dangling symlink or removed meanwhile
-      if (info.isDirectory) {
-        if (e.isSymlink) continue;
-        if (files.length > 0) yield files;
+    const path = dirPath + e.name;
+    const info = statEntry(e.isSymlink, path);
+    if (!info) continue; // dangling symlink or removed meanwhile
+    if (info.isDirectory) {
+      if (e.isSymlink) continue;
+      if (files.length > 0) yield files;
+      files = [];
+      yield* walkFiles(path, prefix, options);
+    } else if (info.isFile && key.startsWith(prefix)) {
+      files.push(toInfo(key, info));
+      if (files.length === BATCH) {
+        yield files;
         files = [];
-        yield* walkFiles(path, prefix, options);
-      } else if (info.isFile && key.startsWith(prefix)) {
-        files.push(toInfo(key, info));
       }
     }
-    if (files.length > 0) yield files;
   }
+  if (files.length > 0) yield files;
 }
 
 /** The ObjectInfo of a file; its etag is "<size>-<mtime>-<inode>". */
