@@ -14,7 +14,7 @@ import {
   PutObjectAclCommand,
   PutObjectCommand,
   type PutObjectCommandInput,
-  S3Client,
+  type S3Client,
   type ServerSideEncryption,
   type StorageClass,
 } from "@aws-sdk/client-s3";
@@ -31,7 +31,7 @@ import {
   READ_BUDGET,
   type S3StorageOptions,
 } from "./s3_options.ts";
-import { clientConfig } from "./s3_client.ts";
+import { createClients } from "./s3_client.ts";
 import type {
   ObjectInfo,
   ReadRange,
@@ -51,6 +51,7 @@ export function createS3Storage(options: S3StorageOptions): Storage {
 /** S3 (or S3-compatible) storage under one bucket prefix. */
 export class S3Storage implements Storage {
   #client: S3Client;
+  #reads: S3Client;
   #bucket: string;
   #prefix: string;
   #endpoint?: string;
@@ -74,7 +75,7 @@ export class S3Storage implements Storage {
     this.#partSize = Math.max(64 * 1024, options.partSize ?? PART_SIZE);
     this.#concurrency = Math.max(1, options.concurrency ?? PARTS_IN_FLIGHT);
     this.#readBudget = new ReadBudget(Math.max(0, options.readBudget ?? READ_BUDGET));
-    this.#client = new S3Client(clientConfig(options));
+    ({ client: this.#client, reads: this.#reads } = createClients(options));
   }
 
   /** The one place joining the storage prefix and a key. */
@@ -185,7 +186,7 @@ export class S3Storage implements Storage {
   ): Promise<RangeAnswer> {
     const out = await withRetry(
       () =>
-        this.#client.send(
+        this.#reads.send(
           new GetObjectCommand({
             Bucket: this.#bucket,
             Key: this.#fullKey(key),
@@ -197,7 +198,8 @@ export class S3Storage implements Storage {
       { ...this.#retryOptions(), signal },
     );
     return {
-      body: out.Body,
+      // A fetch byte stream: the reads client answers through FetchHandler.
+      body: out.Body as ReadableStream<Uint8Array> | undefined,
       etag: out.ETag,
       contentRange: out.ContentRange,
       contentLength: out.ContentLength,
@@ -271,6 +273,7 @@ export class S3Storage implements Storage {
 
   close(): Promise<void> {
     this.#client.destroy();
+    this.#reads.destroy();
     return Promise.resolve();
   }
 
