@@ -4,8 +4,9 @@
  *
  * - workers start when a job is handed a local file range (a payload for the worker to read)
  *   while another job runs (a lone package is hashed in place: no start-up cost); while they
- *   run, streamed jobs go to them too. Sources without a file (S3) never start them: their
- *   bytes arrive far slower than one thread hashes, and the isolates cost 20–25 MiB;
+ *   run, streamed jobs go to them too. Sources without a file (S3) never start them: the main
+ *   thread hashes while it waits for the network (over moto the workers saved no time and
+ *   their isolates cost 20–25 MiB);
  * - jobs go to the least busy worker (in place until a first worker has started, which proves
  *   the worker module loads); the workers stop once no job is left for 50 ms, so the process
  *   can exit;
