@@ -234,7 +234,11 @@ class RemoteJob implements PackageHasher {
   }
 }
 
-export function pooledHasher(algorithms: readonly HashName[]): PackageHasher {
-  const worker = hashPool.begin();
+/**
+ * A job on the least busy hash worker, else in place; `forFile`: it is being handed a local
+ * file range (only such a job starts the workers, see HashPool.begin).
+ */
+export function pooledHasher(algorithms: readonly HashName[], forFile: boolean): PackageHasher {
+  const worker = hashPool.begin(forFile);
   return worker ? new RemoteJob(worker, algorithms) : new LocalJob(algorithms);
 }

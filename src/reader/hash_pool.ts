@@ -2,10 +2,14 @@
  * The hash workers: a small pool of worker threads (`hash_worker.ts`, one per core) that the
  * package hashers of hash_jobs.ts post their bytes (or a local file range to read) to.
  *
- * - workers start when two jobs run at once (a lone package is hashed in place: no start-up
- *   cost); jobs go to the least busy worker (in place until a first worker has started, which
- *   proves the worker module loads); the workers stop once no job is left for 50 ms, so the
- *   process can exit;
+ * - workers start when a job is handed a local file range (a payload for the worker to read)
+ *   while another job runs (a lone package is hashed in place: no start-up cost); while they
+ *   run, streamed jobs go to them too. Sources without a file (S3) never start them: the main
+ *   thread hashes while it waits for the network (over moto the workers saved no time and
+ *   their isolates cost 20–25 MiB);
+ * - jobs go to the least busy worker (in place until a first worker has started, which proves
+ *   the worker module loads); the workers stop once no job is left for 50 ms, so the process
+ *   can exit;
  * - a worker acknowledges every data message once hashed; a worker with more than 4 MiB queued
  *   makes its jobs' callers wait (backpressure);
  * - if a worker cannot start (e.g. a compiled binary without the worker module), hashing falls
@@ -151,17 +155,21 @@ class HashPool {
     return this.#nextId++;
   }
 
-  /** A job starts: returns the worker to use, or undefined to hash in place. */
-  begin(): PoolWorker | undefined {
+  /**
+   * A job starts (`forFile`: with a local file range): returns the worker to use, or undefined
+   * to hash in place.
+   */
+  begin(forFile: boolean): PoolWorker | undefined {
     this.#active++;
     if (this.#idleTimer !== undefined) {
       clearTimeout(this.#idleTimer);
       this.#idleTimer = undefined;
     }
-    if (this.#active >= 2 && this.#workers.length === 0 && !this.#broken && workerCount > 0) {
-      if (!workerModulePresent()) this.#broken = true;
-    }
-    if (this.#active >= 2 && this.#workers.length === 0 && !this.#broken && workerCount > 0) {
+    const start = () =>
+      forFile && this.#active >= 2 && this.#workers.length === 0 && !this.#broken &&
+      workerCount > 0;
+    if (start() && !workerModulePresent()) this.#broken = true;
+    if (start()) {
       try {
         for (let i = 0; i < workerCount; i++) this.#workers.push(new PoolWorker(this));
         hashPoolStats.workerStarts++;

@@ -1,10 +1,11 @@
 /**
  * Hashing of package files, every byte once. `MultiHasher` (util/multi_hasher.ts) feeds each
  * requested digest and a size counter on the calling thread, for index files and other small
- * data. `packageHasher()` does the same for package files, on the hash workers when more than
- * one package is read at once (hash_pool.ts, hash_jobs.ts), so that hashing uses every core
- * while the main thread reads and parses; `update()` returns a promise while the worker is
- * behind (backpressure), so memory stays bounded whatever the number of packages read at once.
+ * data. `packageHasher()` does the same for package files, on the hash workers while they run
+ * (hash_pool.ts, hash_jobs.ts: started by local payloads read at once), so that hashing uses
+ * every core while the main thread reads and parses; `update()` returns a promise while the
+ * worker is behind (backpressure), so memory stays bounded whatever the number of packages read
+ * at once.
  * Small packages are hashed in place. `hashStream()` hashes a whole stream or byte source.
  * @module
  */
@@ -63,12 +64,12 @@ class SmallFirstJob implements PackageHasher {
       this.#heldBytes += chunk.byteLength;
       return;
     }
-    return this.#promote().update(chunk, owned);
+    return this.#promote(false).update(chunk, owned);
   }
 
   updateFromFile(path: string, offset: number, length?: number): Promise<FileHashed> {
     if (this.#done && !this.#inner) return Promise.resolve({ bytes: 0, eof: true });
-    return (this.#inner ?? this.#promote()).updateFromFile(path, offset, length);
+    return (this.#inner ?? this.#promote(true)).updateFromFile(path, offset, length);
   }
 
   digest(): Promise<Checksums> {
@@ -88,8 +89,8 @@ class SmallFirstJob implements PackageHasher {
     this.#inner?.abort();
   }
 
-  #promote(): PackageHasher {
-    const inner = pooledHasher(this.#algorithms);
+  #promote(forFile: boolean): PackageHasher {
+    const inner = pooledHasher(this.#algorithms, forFile);
     // Held parts are this job's own (copied or given): they may be transferred.
     for (const part of this.#held) void inner.update(part, true);
     this.#held = [];

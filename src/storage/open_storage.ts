@@ -6,7 +6,7 @@
 import type { Location } from "./location.ts";
 import type { Storage } from "./storage.ts";
 import { createFsStorage } from "./fs_storage.ts";
-import type { S3StorageOptions } from "./s3_storage.ts";
+import type { S3StorageOptions } from "./s3_options.ts";
 
 /**
  * S3 settings of a location (all optional; the SDK chain fills the rest): the S3 backend's

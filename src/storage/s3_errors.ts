@@ -247,6 +247,11 @@ function networkFailure(err: unknown): { reason: string; lost: boolean } | undef
     if (typeof o.message === "string") {
       const m = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b/.exec(o.message);
       if (m) return { reason: connectFailures[m[1]], lost: false };
+      // fetch's words (the ranged GETs, s3_fetch.ts)
+      if (/connect error: Connection refused/.test(o.message)) {
+        return { reason: connectFailures.ECONNREFUSED, lost: false };
+      }
+      if (/dns error/.test(o.message)) return { reason: connectFailures.ENOTFOUND, lost: false };
       if (/socket hang up|body ended early/.test(o.message)) {
         return { reason: firstLine(e), lost: true };
       }

@@ -9,7 +9,7 @@
  * or in flight and not yet handed to a reader. A read always gets the part its reader needs
  * next, even over the budget (so reads never wait on each other: a caller may hold one stream
  * while it opens another); parts fetched ahead of that need room in the budget. Bytes are
- * copied once, into buffers of at most 1 MiB (pooled) that the stream — a byte stream — hands
+ * read straight into pooled 1 MiB buffers (s3_part.ts) that the stream — a byte stream — hands
  * over to its reader, who may transfer them to a hash worker.
  * @module
  */
@@ -35,12 +35,6 @@ export interface RangedReadOptions extends PartFetchOptions {
   /** Bytes shared with the other reads of the storage (default: no limit but `concurrency`). */
   budget?: ReadBudget;
 }
-
-/**
- * A waiting reader gets the bytes buffered so far once there are this many (or the part is
- * complete); the hash workers take chunks this long without copying them.
- */
-const HAND_OVER_MIN = 256 * 1024;
 
 /**
  * Streams bytes [start, stop) (to the end when `stop` is undefined). The first part is
@@ -133,7 +127,7 @@ function partsStream(
         if (stopped) return; // cancelled while this pull waited
         const current = active[0];
         if (current === undefined) return controller.close();
-        const chunk = current.take(HAND_OVER_MIN);
+        const chunk = current.take();
         if (chunk !== undefined) {
           giveBack(current, chunk.length);
           // A byte stream hands the chunk's buffer over to the reader: nobody else holds it.

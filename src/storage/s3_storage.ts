@@ -1,8 +1,9 @@
 /**
  * The S3 backend of {@linkcode Storage}: AWS S3 and S3-compatible servers (MinIO, Ceph RGW,
- * Cloudflare R2, moto). The only module that imports the AWS SDK: the client, its
- * configuration, and one request per Storage method. Ranged reads are in `s3_ranged_read.ts`
- * and the mapping of errors to MkrepoError in `s3_errors.ts`.
+ * Cloudflare R2, moto): one SDK request per Storage method. This module and `s3_client.ts` (the
+ * client's settings) are the only ones that import the AWS SDK. Options and defaults are in
+ * `s3_options.ts`, ranged reads in `s3_ranged_read.ts`, the mapping of errors to MkrepoError in
+ * `s3_errors.ts`.
  * @module
  */
 import {
@@ -13,8 +14,7 @@ import {
   PutObjectAclCommand,
   PutObjectCommand,
   type PutObjectCommandInput,
-  S3Client,
-  type S3ClientConfig,
+  type S3Client,
   type ServerSideEncryption,
   type StorageClass,
 } from "@aws-sdk/client-s3";
@@ -24,6 +24,14 @@ import { withRetry } from "./retry.ts";
 import { isInvalidRange, isNotFound, s3Error, type S3Op, type WriteContext } from "./s3_errors.ts";
 import { emptyStream, type RangeAnswer, rangedRead } from "./s3_ranged_read.ts";
 import { ReadBudget } from "./read_budget.ts";
+import {
+  MiB,
+  PART_SIZE,
+  PARTS_IN_FLIGHT,
+  READ_BUDGET,
+  type S3StorageOptions,
+} from "./s3_options.ts";
+import { createClients } from "./s3_client.ts";
 import type {
   ObjectInfo,
   ReadRange,
@@ -33,61 +41,17 @@ import type {
   WriteResult,
 } from "./storage.ts";
 
-/** Options of {@linkcode createS3Storage}. */
-export interface S3StorageOptions {
-  bucket: string;
-  /** Key prefix of the repository root inside the bucket ("" or "repos/centos/8"). */
-  prefix?: string;
-  /** Endpoint URL of an S3-compatible server; implies path-style addressing. */
-  endpoint?: string;
-  /** Region; default: the SDK chain (AWS_REGION, profile), else us-east-1. */
-  region?: string;
-  /** Explicit credentials; default: the SDK credential chain (env, profiles, SSO, roles). */
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  sessionToken?: string;
-  /** Upload with the public-read ACL (a write's own `publicRead` also turns it on). */
-  publicRead?: boolean;
-  /** Storage class of uploads (STANDARD, STANDARD_IA, ...). */
-  storageClass?: string;
-  /** Server-side encryption of uploads. */
-  sse?: "AES256" | "aws:kms";
-  sseKmsKeyId?: string;
-  /**
-   * Ranged parts of one read, and parts of one streamed upload, in flight at once (default
-   * PARTS_IN_FLIGHT). Not `--concurrency`, which counts packages.
-   */
-  concurrency?: number;
-  /** Bytes per ranged read part and per multipart upload part (default 8 MiB). */
-  partSize?: number;
-  /**
-   * Bytes all reads together may hold fetched or in flight ahead of their readers (default
-   * 64 MiB). Each read still gets the part its reader needs next, so it may be exceeded by at
-   * most one part per open read.
-   */
-  readBudget?: number;
-  /** Attempts per request, the first included (default 4). */
-  retryAttempts?: number;
-  /** First backoff cap in ms (default 100). */
-  retryBaseDelayMs?: number;
-}
+export type { S3StorageOptions } from "./s3_options.ts";
 
 /** Creates a Storage on `s3://bucket/prefix`. Nothing is contacted until the first call. */
 export function createS3Storage(options: S3StorageOptions): Storage {
   return new S3Storage(options);
 }
 
-const MiB = 1024 * 1024;
-/**
- * Parts of one read (or streamed upload) in flight at once: with 8 MiB parts, 4 keep a
- * connection's worth of bytes coming while the reader hashes; the reads of a run share the
- * read budget besides.
- */
-export const PARTS_IN_FLIGHT = 4;
-
 /** S3 (or S3-compatible) storage under one bucket prefix. */
 export class S3Storage implements Storage {
   #client: S3Client;
+  #reads: S3Client;
   #bucket: string;
   #prefix: string;
   #endpoint?: string;
@@ -108,10 +72,10 @@ export class S3Storage implements Storage {
     this.#bucket = options.bucket;
     this.#prefix = (options.prefix ?? "").split("/").filter((s) => s !== "").join("/");
     this.#endpoint = options.endpoint;
-    this.#partSize = Math.max(64 * 1024, options.partSize ?? 8 * MiB);
+    this.#partSize = Math.max(64 * 1024, options.partSize ?? PART_SIZE);
     this.#concurrency = Math.max(1, options.concurrency ?? PARTS_IN_FLIGHT);
-    this.#readBudget = new ReadBudget(Math.max(0, options.readBudget ?? 64 * MiB));
-    this.#client = new S3Client(clientConfig(options));
+    this.#readBudget = new ReadBudget(Math.max(0, options.readBudget ?? READ_BUDGET));
+    ({ client: this.#client, reads: this.#reads } = createClients(options));
   }
 
   /** The one place joining the storage prefix and a key. */
@@ -222,7 +186,7 @@ export class S3Storage implements Storage {
   ): Promise<RangeAnswer> {
     const out = await withRetry(
       () =>
-        this.#client.send(
+        this.#reads.send(
           new GetObjectCommand({
             Bucket: this.#bucket,
             Key: this.#fullKey(key),
@@ -234,7 +198,8 @@ export class S3Storage implements Storage {
       { ...this.#retryOptions(), signal },
     );
     return {
-      body: out.Body,
+      // A fetch byte stream: the reads client answers through FetchHandler.
+      body: out.Body as ReadableStream<Uint8Array> | undefined,
       etag: out.ETag,
       contentRange: out.ContentRange,
       contentLength: out.ContentLength,
@@ -308,6 +273,7 @@ export class S3Storage implements Storage {
 
   close(): Promise<void> {
     this.#client.destroy();
+    this.#reads.destroy();
     return Promise.resolve();
   }
 
@@ -337,40 +303,4 @@ export class S3Storage implements Storage {
       endpoint: this.#endpoint,
     });
   }
-}
-
-/** SDK client settings: path-style for endpoints, modest SDK retries, region fallback us-east-1. */
-function clientConfig(options: S3StorageOptions): S3ClientConfig {
-  const config: S3ClientConfig = {
-    endpoint: options.endpoint,
-    forcePathStyle: options.endpoint !== undefined,
-    // AWS answers a wrong region with a redirect the SDK can follow; other servers have one region.
-    followRegionRedirects: options.endpoint === undefined,
-    // The SDK's own retries stay modest: withRetry() wraps every request.
-    maxAttempts: 2,
-    // Default CRC32 trailers (aws-chunked uploads) break many S3-compatible servers.
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-    requestHandler: { connectionTimeout: 10_000, socketTimeout: 120_000 },
-  };
-  if (options.region) {
-    config.region = options.region;
-  } else {
-    const chain = new S3Client({}).config.region;
-    config.region = async () => {
-      try {
-        return await chain();
-      } catch {
-        return "us-east-1";
-      }
-    };
-  }
-  if (options.accessKeyId !== undefined && options.secretAccessKey !== undefined) {
-    config.credentials = {
-      accessKeyId: options.accessKeyId,
-      secretAccessKey: options.secretAccessKey,
-      sessionToken: options.sessionToken,
-    };
-  }
-  return config;
 }

@@ -55,9 +55,16 @@ function bigJob(): ReturnType<typeof packageHasher> {
   return hasher;
 }
 
-/** Starts the pool (two jobs at once) and waits until new jobs go to a worker. */
+/**
+ * Starts the pool (two jobs at once, one of them handed a local file range) and waits until
+ * new jobs go to a worker.
+ */
 async function warmPool(): Promise<() => void> {
-  const holders = [bigJob(), bigJob()];
+  const path = await Deno.makeTempFile();
+  await Deno.writeFile(path, bytes(1000, 9));
+  const holders = [bigJob(), packageHasher(["md5"])];
+  await holders[1].updateFromFile(path, 0);
+  await Deno.remove(path);
   // up to a minute: on a loaded machine the first worker can take long to start
   for (let i = 0; i < 1200; i++) {
     const before = hashPoolStats.remoteJobs;
@@ -128,6 +135,35 @@ Deno.test("packageHasher() hashes tiny packages in place, many at once, without 
     }
     assert.equal(hashPoolStats.workerStarts, starts);
     assert.equal(hashPoolStats.localJobs, local + inputs.length);
+  } finally {
+    setHashWorkers(undefined);
+    await settle();
+  }
+});
+
+Deno.test("packageHasher() hashes streamed packages in place: only a file range starts workers", async () => {
+  setHashWorkers(2);
+  try {
+    const starts = hashPoolStats.workerStarts;
+    const remote = hashPoolStats.remoteJobs;
+    // As from S3: several large packages at once, all of their bytes streamed.
+    const inputs = Array.from({ length: 4 }, (_, i) => bytes(3 * MIB + i, i + 21));
+    const hashers = inputs.map(() => packageHasher(["md5", "sha256"]));
+    for (const [i, data] of inputs.entries()) {
+      for (let at = 0; at < data.length; at += MIB) {
+        await hashers[i].update(data.slice(at, at + MIB), true);
+      }
+    }
+    const sums = await Promise.all(hashers.map((h) => h.digest()));
+    for (const [i, data] of inputs.entries()) {
+      assert.deepEqual(sums[i], {
+        size: data.length,
+        md5: hex("md5", data),
+        sha256: hex("sha256", data),
+      });
+    }
+    assert.equal(hashPoolStats.workerStarts, starts);
+    assert.equal(hashPoolStats.remoteJobs, remote);
   } finally {
     setHashWorkers(undefined);
     await settle();
