@@ -176,15 +176,17 @@ export function formatParagraph(
   options: Deb822Options = {},
 ): string {
   const seen = new Set<string>();
-  let out = "";
+  const lines: string[] = [];
   for (const [name, value] of fields) {
     validateField(name, value, options);
     const lower = name.toLowerCase();
     if (seen.has(lower)) throw fail(options, `duplicate field ${name}`);
     seen.add(lower);
-    out += value === "" || value[0] === "\n" ? `${name}:${value}\n` : `${name}: ${value}\n`;
+    lines.push(name, value === "" || value[0] === "\n" ? ":" : ": ", value, "\n");
   }
-  return out;
+  // join() copies into one flat string: a paragraph built with += is a tree of pieces that
+  // also keeps the whole control file alive (paragraphs are held for the whole run).
+  return lines.join("");
 }
 
 /** The value of a field, matched case-insensitively, or undefined. */
