@@ -13,6 +13,7 @@ import { packageIdentity } from "./filelists_xml.ts";
 import {
   filelistsFromXml,
   otherFromXml,
+  pkgidMatcher,
   primaryFromXml,
   readFragments,
   type ReadMetadataOptions,
@@ -164,22 +165,12 @@ export async function attachRepodata(
   },
   options: Omit<ReadMetadataOptions, "key"> = {},
 ): Promise<void> {
-  const byId = new Map<string, PublishedRpmPackage[]>();
-  for (const pkg of packages) {
-    const list = byId.get(pkg.pkgid);
-    if (list) list.push(pkg);
-    else byId.set(pkg.pkgid, [pkg]);
-  }
-  const take = (pos: Map<string, number>, id: string) => {
-    const i = pos.get(id) ?? 0;
-    pos.set(id, i + 1);
-    return byId.get(id)?.[i];
-  };
+  const matcher = pkgidMatcher(packages);
   if (files.filelists) {
-    const pos = new Map<string, number>();
+    const take = matcher();
     const each = (bytes: Uint8Array, text: string) => {
       const head = canonicalFilelists(text);
-      take(pos, head?.pkgid ?? filelistsFromXml(text).pkgid)?.setFilelists(
+      take(head?.pkgid ?? filelistsFromXml(text).pkgid)?.setFilelists(
         bytes,
         text,
         head?.files,
@@ -189,10 +180,10 @@ export async function attachRepodata(
     for await (const _ of readFragments(files.filelists.stream, "filelists", each, fopts));
   }
   if (files.other) {
-    const pos = new Map<string, number>();
+    const take = matcher();
     const each = (bytes: Uint8Array, text: string) => {
       const head = canonicalOther(text);
-      take(pos, head?.pkgid ?? otherFromXml(text).pkgid)?.setOther(bytes, text, head !== undefined);
+      take(head?.pkgid ?? otherFromXml(text).pkgid)?.setOther(bytes, text, head !== undefined);
     };
     const oopts = { ...options, key: files.other.key };
     for await (const _ of readFragments(files.other.stream, "other", each, oopts));

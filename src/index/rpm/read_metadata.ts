@@ -204,3 +204,27 @@ export function readPrimary(
 ): AsyncGenerator<RpmPackage> {
   return readFragments(stream, "primary", (_, text) => primaryFromXml(text), options);
 }
+
+/**
+ * Matches filelists/other entries to packages by pkgid: the n-th entry of an id goes to the
+ * n-th package with it (two arches of one NEVR may share one). Returns a fresh matcher for
+ * each pass over a file.
+ */
+export function pkgidMatcher<T extends { pkgid: string }>(
+  packages: readonly T[],
+): () => (pkgid: string) => T | undefined {
+  const byId = new Map<string, T[]>();
+  for (const pkg of packages) {
+    const list = byId.get(pkg.pkgid);
+    if (list) list.push(pkg);
+    else byId.set(pkg.pkgid, [pkg]);
+  }
+  return () => {
+    const pos = new Map<string, number>();
+    return (pkgid) => {
+      const i = pos.get(pkgid) ?? 0;
+      pos.set(pkgid, i + 1);
+      return byId.get(pkgid)?.[i];
+    };
+  };
+}

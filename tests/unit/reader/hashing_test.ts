@@ -24,6 +24,21 @@ function bytes(n: number, seed: number): Uint8Array {
 
 const hex = (alg: string, data: Uint8Array) => createHash(alg).update(data).digest("hex");
 
+/** Each hasher's digests are those of its input (md5 and sha256, with the size). */
+async function assertDigests(
+  hashers: ReturnType<typeof packageHasher>[],
+  inputs: Uint8Array[],
+): Promise<void> {
+  const sums = await Promise.all(hashers.map((h) => h.digest()));
+  for (const [i, data] of inputs.entries()) {
+    assert.deepEqual(sums[i], {
+      size: data.length,
+      md5: hex("md5", data),
+      sha256: hex("sha256", data),
+    });
+  }
+}
+
 /** A byte stream (owned chunks) or a plain one, cutting `data` at the given sizes. */
 function streamOf(data: Uint8Array, sizes: number[], byteStream: boolean) {
   let at = 0;
@@ -125,14 +140,7 @@ Deno.test("packageHasher() hashes tiny packages in place, many at once, without 
       piece.fill(0);
       await hashers[i].update(data.subarray(300), false);
     }
-    const sums = await Promise.all(hashers.map((h) => h.digest()));
-    for (const [i, data] of inputs.entries()) {
-      assert.deepEqual(sums[i], {
-        size: data.length,
-        md5: hex("md5", data),
-        sha256: hex("sha256", data),
-      });
-    }
+    await assertDigests(hashers, inputs);
     assert.equal(hashPoolStats.workerStarts, starts);
     assert.equal(hashPoolStats.localJobs, local + inputs.length);
   } finally {
@@ -154,14 +162,7 @@ Deno.test("packageHasher() hashes streamed packages in place: only a file range 
         await hashers[i].update(data.slice(at, at + MIB), true);
       }
     }
-    const sums = await Promise.all(hashers.map((h) => h.digest()));
-    for (const [i, data] of inputs.entries()) {
-      assert.deepEqual(sums[i], {
-        size: data.length,
-        md5: hex("md5", data),
-        sha256: hex("sha256", data),
-      });
-    }
+    await assertDigests(hashers, inputs);
     assert.equal(hashPoolStats.workerStarts, starts);
     assert.equal(hashPoolStats.remoteJobs, remote);
   } finally {

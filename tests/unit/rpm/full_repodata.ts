@@ -9,6 +9,7 @@ import {
   filelistsFromXml,
   otherFromXml,
   type PackageRef,
+  pkgidMatcher,
   readFragments,
   type ReadMetadataOptions,
   readPrimary,
@@ -65,29 +66,19 @@ export async function mergeRepodata(
   files: Omit<RepodataStreams, "primary">,
   options: Omit<ReadMetadataOptions, "key"> = {},
 ): Promise<void> {
-  const byId = new Map<string, RpmPackage[]>();
-  for (const pkg of packages) {
-    const list = byId.get(pkg.pkgid);
-    if (list) list.push(pkg);
-    else byId.set(pkg.pkgid, [pkg]);
-  }
-  const take = (pos: Map<string, number>, id: string) => {
-    const i = pos.get(id) ?? 0;
-    pos.set(id, i + 1);
-    return byId.get(id)?.[i];
-  };
+  const matcher = pkgidMatcher(packages);
   if (files.filelists) {
-    const pos = new Map<string, number>();
+    const take = matcher();
     const fopts = { ...options, key: files.filelists.key };
     for await (const entry of readFilelists(files.filelists.stream, fopts)) {
-      const pkg = take(pos, entry.pkgid);
+      const pkg = take(entry.pkgid);
       if (pkg) pkg.format.files = entry.files;
     }
   }
   if (files.other) {
-    const pos = new Map<string, number>();
+    const take = matcher();
     for await (const entry of readOther(files.other.stream, { ...options, key: files.other.key })) {
-      const pkg = take(pos, entry.pkgid);
+      const pkg = take(entry.pkgid);
       if (pkg) pkg.changelogs = entry.changelogs;
     }
   }
