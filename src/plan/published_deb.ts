@@ -14,7 +14,7 @@ import { parseParagraph } from "../record/deb822.ts";
 import { readParagraphBatches } from "../record/deb822_stream.ts";
 import { compressionOf, decompress } from "../util/decompress.ts";
 import { MkrepoError } from "../errors.ts";
-import { hashBytes } from "../util/multi_hasher.ts";
+import { hashBytes, MultiHasher } from "../util/multi_hasher.ts";
 import { type ParsedRelease, parseRelease } from "../index/deb/release_file.ts";
 import { debArchitectureProblem, debNameProblem, debVersionProblem } from "../record/deb_fields.ts";
 import { packageKeyProblem } from "./package_key.ts";
@@ -75,8 +75,11 @@ function pickVariant(base: string, exists: (key: string) => boolean): string | u
   return undefined;
 }
 
-/** The paragraphs of an index, as texts, one batch per decoded chunk. */
-async function* paragraphsOf(storage: Storage, key: string) {
+/**
+ * The paragraphs of an index, as texts, one batch per decoded chunk; `open` is fed the
+ * decompressed bytes (to check them against Release).
+ */
+async function* paragraphsOf(storage: Storage, key: string, open: MultiHasher) {
   const name = key.slice(key.lastIndexOf("/") + 1);
   const base = name.startsWith("Sources") ? "Sources" : "Packages";
   const compression = compressionOf(name, base, { key });
@@ -84,7 +87,14 @@ async function* paragraphsOf(storage: Storage, key: string) {
     key,
     name,
     maxOutput: MAX_INDEX_BYTES,
-  });
+  }).pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        open.update(chunk);
+        controller.enqueue(chunk);
+      },
+    }),
+  );
   try {
     yield* readParagraphBatches(stream, { key: storage.describe(key) });
   } catch (err) {
@@ -170,12 +180,18 @@ export async function readPublishedDeb(
       ) =>
         packageKeyProblem(p.key) ?? debNameProblem(p.name) ?? debVersionProblem(p.version) ??
           debArchitectureProblem(p.architecture);
-      for await (const batch of paragraphsOf(storage, key)) {
+      // Records are taken only from an index that holds what Release says: one damaged in
+      // place (same size, other bytes) must not be republished as the truth.
+      const expected = release.entries.get(indexBase);
+      const hash = expected?.sha256 ? "sha256" : expected?.md5 ? "md5" : undefined;
+      const open = new MultiHasher(hash ? [hash] : []);
+      const records = new Map<string, DebPackage | DebSource>();
+      for await (const batch of paragraphsOf(storage, key, open)) {
         for (const text of batch) {
           // Paragraphs mkrepo wrote are kept as their text; any other is parsed in full.
           const indexed = isSources ? undefined : indexedPackage(text);
           if (indexed) {
-            if (!badPackage(indexed)) out.records.set(indexed.key, indexed);
+            if (!badPackage(indexed)) records.set(indexed.key, indexed);
             continue;
           }
           let fields;
@@ -190,14 +206,18 @@ export async function readPublishedDeb(
             src.mtime = mtime ?? -1;
             const bad = packageKeyProblem(src.key) ?? debNameProblem(src.name, "Source") ??
               debVersionProblem(src.version);
-            if (!bad) out.records.set(src.key, src);
+            if (!bad) records.set(src.key, src);
           } else {
             const pkg = packageFromParagraph(fields);
             pkg.mtime = mtime ?? -1;
-            if (!badPackage(pkg)) out.records.set(pkg.key, pkg);
+            if (!badPackage(pkg)) records.set(pkg.key, pkg);
           }
         }
       }
+      const got = open.digest();
+      const intact = expected === undefined ||
+        (got.size === expected.size && (!hash || got[hash] === expected[hash]?.toLowerCase()));
+      if (intact) records.forEach((r, k) => out.records.set(k, r));
     }
   }
   return out;
