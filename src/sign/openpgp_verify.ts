@@ -1,7 +1,8 @@
 /**
  * Signature checks for `mkrepo verify`: a clear-signed InRelease or a detached signature
  * (Release.gpg, repomd.xml.asc) against the public key(s) a user gives. The signing side of
- * openpgp lives in openpgp_signer.ts; this file is the only other importer of `openpgp`.
+ * openpgp lives in openpgp_signer.ts and openpgp_key_checks.ts; with this file, the only
+ * importers of `openpgp`.
  * @module
  */
 import * as openpgp from "openpgp";
