@@ -9,7 +9,7 @@
 import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import { readAll } from "../storage/storage.ts";
 import type { DebPackage, DebSource } from "../record/deb_package.ts";
-import type { HashName } from "../record/checksums.ts";
+import { hasDigests, type HashName } from "../record/checksums.ts";
 import { parseParagraph } from "../record/deb822.ts";
 import { readParagraphBatches } from "../record/deb822_stream.ts";
 import { compressionOf, decompress } from "../util/decompress.ts";
@@ -56,7 +56,7 @@ export function debRecordCurrent(
 ): boolean {
   const checksums = "checksums" in record ? record.checksums : record.files[0]?.checksums;
   return checksums?.size === object.size && Math.abs(record.mtime - object.mtime) < 1 &&
-    ("checksums" in record ? hashes.every((h) => record.checksums[h] !== undefined) : true);
+    ("checksums" in record ? hasDigests(record.checksums, hashes) : true);
 }
 
 const MAX_INDEX_BYTES = 512 * 1024 * 1024;

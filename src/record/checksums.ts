@@ -23,3 +23,8 @@ export const DEFAULT_DEB_HASHES: readonly HashName[] = ["md5", "sha256"];
 export function isHashName(name: string): name is HashName {
   return (HASH_NAMES as readonly string[]).includes(name);
 }
+
+/** Whether `checksums` holds every digest of `hashes`. */
+export function hasDigests(checksums: Checksums, hashes: readonly HashName[]): boolean {
+  return hashes.every((h) => checksums[h] !== undefined);
+}

@@ -6,7 +6,7 @@
  */
 import { type ObjectInfo, readSource, type Storage } from "../storage/storage.ts";
 import { debFileKind, type DebPackage, type DebSource } from "../record/deb_package.ts";
-import type { HashName } from "../record/checksums.ts";
+import { hasDigests, type HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
 import { readDeb } from "../reader/deb/read_deb.ts";
 import { readDsc } from "../reader/deb/read_dsc.ts";
@@ -25,13 +25,6 @@ export async function readDebPackage(
   const src = await readDsc(await storage.read(o.key), meta);
   await completeSourceHashes(storage, src, hashes, options.byKey);
   return src;
-}
-
-function hasHashes(
-  c: { md5?: string; sha1?: string; sha256?: string; sha512?: string },
-  hashes: readonly HashName[],
-) {
-  return hashes.every((h) => c[h] !== undefined);
 }
 
 /** For a .dsc whose checksum lists lack a requested digest, hashes the listed files. */
@@ -60,7 +53,7 @@ async function completeSourceHashes(
           `it lists ${f.name} with size ${f.checksums.size}, but the file has ${obj.size} bytes`,
       });
     }
-    if (!hasHashes(f.checksums, hashes)) {
+    if (!hasDigests(f.checksums, hashes)) {
       const sums = await hashStream(await readSource(storage, key), hashes);
       f.checksums = { ...sums, ...f.checksums };
     }
