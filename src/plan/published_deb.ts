@@ -36,6 +36,11 @@ export interface PublishedDist {
   releaseSha256?: string;
   /** Etags of the entry points at the start of the run (undefined: absent). */
   etags: { inRelease?: string; release?: string };
+  /**
+   * Index files (paths in the dist) that readPublishedDeb read at their usual name and found to
+   * hold what Release says: nothing needs to read them again to check them.
+   */
+  readIntact: Set<string>;
 }
 
 /** Everything an existing Debian repository publishes. */
@@ -146,6 +151,7 @@ export async function readPublishedDists(
         inRelease: objects.get(base + "InRelease")?.etag,
         release: objects.get(base + "Release")?.etag,
       },
+      readIntact: new Set(),
     });
   }
   return dists;
@@ -161,7 +167,7 @@ export async function readPublishedDeb(
     dists: dists ?? await readPublishedDists(storage, objects),
     records: new Map(),
   };
-  for (const { dist, release } of out.dists.values()) {
+  for (const { dist, release, readIntact } of out.dists.values()) {
     const base = `dists/${dist}/`;
     const bases = new Set<string>();
     for (const path of release.entries.keys()) {
@@ -215,9 +221,10 @@ export async function readPublishedDeb(
         }
       }
       const got = open.digest();
-      const intact = expected === undefined ||
-        (got.size === expected.size && (!hash || got[hash] === expected[hash]?.toLowerCase()));
-      if (intact) records.forEach((r, k) => out.records.set(k, r));
+      const matches = expected !== undefined && got.size === expected.size &&
+        (!hash || got[hash] === expected[hash]?.toLowerCase());
+      if (matches && key === base + indexBase) readIntact.add(indexBase);
+      if (matches || expected === undefined) records.forEach((r, k) => out.records.set(k, r));
     }
   }
   return out;

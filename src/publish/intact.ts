@@ -97,13 +97,15 @@ export async function detachedSignatureFlaw(
 
 /**
  * The index files of a dist's Release that are whole — the usual name holds what Release says
- * and both by-hash copies exist — by path relative to the dist, with their checksums.
+ * and both by-hash copies exist — by path relative to the dist, with their checksums. `checked`
+ * names paths whose usual name is already known to hold what Release says (read this run).
  */
 export async function wholeIndexes(
   storage: Storage,
   byKey: ReadonlyMap<string, ObjectInfo>,
   base: string,
   release: ParsedRelease | undefined,
+  checked?: ReadonlySet<string>,
 ): Promise<Map<string, Checksums>> {
   const whole = new Map<string, Checksums>();
   for (const [path, c] of release?.entries ?? []) {
@@ -112,7 +114,7 @@ export async function wholeIndexes(
     if (
       byKey.has(`${dir}by-hash/SHA256/${c.sha256}`) &&
       byKey.has(`${dir}by-hash/SHA512/${c.sha512}`) &&
-      await holdsContent(storage, byKey.get(base + path), c)
+      (checked?.has(path) || await holdsContent(storage, byKey.get(base + path), c))
     ) {
       whole.set(path, c);
     }

@@ -70,7 +70,7 @@ export async function planDist(dist: string, ctx: DistContext): Promise<string |
 
   // Published index files that are whole: their usual name holds what Release says and both
   // by-hash copies exist. Only those are reused; anything else is written again.
-  const whole = await wholeIndexes(ctx.storage, byKey, base, old?.release);
+  const whole = await wholeIndexes(ctx.storage, byKey, base, old?.release, old?.readIntact);
   const published = (path: string) => whole.get(path);
   const files: IndexFile[] = [];
   for (const comp of compList) {

@@ -60,6 +60,7 @@ Deno.test("sameInputs() needs the recorded digest and each dist's Release, exact
     release: { architectures: [], components: [], fields: new Map(), entries: new Map() },
     releaseSha256,
     etags: {},
+    readIntact: new Set(),
   });
   const text = indexInputsText({
     digest: "d1",
