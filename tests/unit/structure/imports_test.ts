@@ -67,15 +67,20 @@ const FORBIDDEN_TYPES: Record<string, string[]> = {
   reader: ["storage"],
 };
 
-/** Type-only imports against FORBIDDEN_TYPES in a module graph (with types). */
-export function typeArrowViolations(graph: Map<string, string[]>): string[] {
+/** Imports in a module graph from a stage to one that `rules` forbids it. */
+function ruleViolations(graph: Map<string, string[]>, rules: Record<string, string[]>): string[] {
   const out: string[] = [];
   for (const [file, deps] of graph) {
     for (const dep of deps) {
-      if (FORBIDDEN_TYPES[stage(file)]?.includes(stage(dep))) out.push(`${file} imports ${dep}`);
+      if (rules[stage(file)]?.includes(stage(dep))) out.push(`${file} imports ${dep}`);
     }
   }
   return out;
+}
+
+/** Type-only imports against FORBIDDEN_TYPES in a module graph (with types). */
+export function typeArrowViolations(graph: Map<string, string[]>): string[] {
+  return ruleViolations(graph, FORBIDDEN_TYPES);
 }
 
 /** Calls that open files, forbidden under reader/ (a reader is given what it reads). */
@@ -89,13 +94,7 @@ export function fileOpeners(texts: Map<string, string>): string[] {
 
 /** Violations of the stage rules in a module graph. */
 export function arrowViolations(graph: Map<string, string[]>): string[] {
-  const out: string[] = [];
-  for (const [file, deps] of graph) {
-    for (const dep of deps) {
-      if (FORBIDDEN[stage(file)]?.includes(stage(dep))) out.push(`${file} imports ${dep}`);
-    }
-  }
-  return out;
+  return ruleViolations(graph, FORBIDDEN);
 }
 
 /** The cycles of a module graph, each as "a -> b -> a". */
