@@ -7,10 +7,9 @@
 import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import { debFileKind, type DebPackage, type DebSource } from "../record/deb_package.ts";
 import { DEFAULT_DEB_HASHES, type HashName } from "../record/checksums.ts";
-import { plural } from "../util/plural.ts";
 import { poolPlace, poolPlaceProblem, undeclaredComponentWarnings } from "../plan/pool_path.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
-import { publishRun } from "./publish_run.ts";
+import { finishRun } from "./publish_run.ts";
 import { planCleanup } from "../publish/unreferenced.ts";
 import { publicKeyFile } from "../publish/plan_files.ts";
 import { readDebPackage } from "./read_deb_package.ts";
@@ -20,12 +19,7 @@ import { planUnchanged } from "./deb_unchanged.ts";
 import { hashBytes } from "../util/multi_hasher.ts";
 import { planPackages } from "../plan/package_plan.ts";
 import { compactPackage } from "../index/deb/paragraphs.ts";
-import {
-  emptyPlan,
-  isEmptyPlan,
-  type OutputFile,
-  type PublishPlan,
-} from "../publish/publish_plan.ts";
+import { emptyPlan, isEmptyPlan, type OutputFile } from "../publish/publish_plan.ts";
 import { indexInputsFile } from "../publish/plan_files.ts";
 import { type CleanupRecord, emptyCleanupRecord } from "../record/cleanup_record.ts";
 import type { LifecycleOptions } from "../plan/lifecycle.ts";
@@ -113,7 +107,7 @@ export async function updateDebRepository(
     });
     if (plan) {
       summary.packages = publishedInputs!.inputs!.packages;
-      return await finish(storage, plan, summary, options);
+      return await finishRun(storage, plan, summary, options);
     }
   }
   const published = await readPublishedDeb(storage, byKey, publishedDists);
@@ -226,27 +220,5 @@ export async function updateDebRepository(
     if (isEmptyPlan(plan)) summary.upToDate = true;
     plan.shared.push(inputsFile);
   }
-  return await finish(storage, plan, summary, options);
-}
-
-/** Publishes the plan (or reports the repository up to date when there is nothing to do). */
-async function finish(
-  storage: Storage,
-  plan: PublishPlan,
-  summary: RepoSummary,
-  options: DebUpdateOptions,
-): Promise<RepoSummary> {
-  if (isEmptyPlan(plan) || summary.upToDate) {
-    summary.upToDate = true;
-    options.events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
-    if (isEmptyPlan(plan)) return summary;
-  } else await options.beforePublish?.(summary);
-  const result = await publishRun(storage, plan, {
-    events: options.events,
-    dryRun: options.dryRun,
-    publicRead: options.publicRead,
-  });
-  summary.written = result.written;
-  summary.deleted = result.removed;
-  return summary;
+  return await finishRun(storage, plan, summary, options);
 }

@@ -10,35 +10,29 @@ import type { RpmPackage } from "../record/rpm_package.ts";
 import { compareRpmPackages } from "../record/rpm_package.ts";
 import { readRpm } from "../reader/rpm/read_rpm.ts";
 import { compressionSuffix } from "../util/compression.ts";
-import { plural } from "../util/plural.ts";
 import { REPOMD } from "../index/rpm/repomd_xml.ts";
 import {
   type MetadataCompression,
   type MetadataFile,
   writeMetadataFile,
 } from "../index/rpm/metadata_file.ts";
-import {
-  emptyPlan,
-  type EntryEtag,
-  isEmptyPlan,
-  type OutputFile,
-} from "../publish/publish_plan.ts";
+import { emptyPlan, type EntryEtag, type OutputFile } from "../publish/publish_plan.ts";
 import {
   planRpmGeneration,
   repodataCurrent,
   type RpmGeneration,
   unreferencedRepodata,
 } from "../publish/rpm_generation.ts";
-import { type CleanupContext, planCleanup } from "../publish/unreferenced.ts";
+import { planCleanup } from "../publish/unreferenced.ts";
 import { publicKeyFile } from "../publish/plan_files.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
 import { newSummary, type ReadCache, readChanged } from "./read_changed.ts";
-import { publishRun } from "./publish_run.ts";
+import { finishRun } from "./publish_run.ts";
 import { type CleanupRecord, emptyCleanupRecord } from "../record/cleanup_record.ts";
 import type { LifecycleOptions } from "../plan/lifecycle.ts";
 import { planPackages } from "../plan/package_plan.ts";
-import { type PublishedRpm, readPublishedRpm, rpmRecordCurrent } from "../plan/published_rpm.ts";
+import { readPublishedRpm, rpmRecordCurrent } from "../plan/published_rpm.ts";
 import type { PublishedRpmPackage } from "../index/rpm/published_package.ts";
 import { dropRpms } from "./rpm_lifecycle.ts";
 
@@ -142,8 +136,19 @@ export async function updateRpmRepository(
     signer: options.signer,
   };
   const keyFile = await publicKeyFile(storage, byKey, options.signer, options.publicKeyName);
-  const upToDate = () =>
-    finishUpToDate(storage, byKey, published, summary, options, cleanupContext);
+  // Nothing to publish: only the cleanup of unreferenced files may remain.
+  const upToDate = () => {
+    const plan = emptyPlan();
+    const named = (published.repomd?.records ?? []).map((r) => r.location.href);
+    const entries = [{ key: REPOMD, etag: published.etag }];
+    planCleanup(
+      plan,
+      unreferencedRepodata(byKey, named, []),
+      cleanupContext(entries, new Set(named)),
+    );
+    summary.upToDate = true;
+    return finishRun(storage, plan, summary, options);
+  };
 
   // Nothing new, changed or gone, and the published state is what this run would write:
   // decided from primary alone, before reading filelists/other or encoding anything.
@@ -185,44 +190,5 @@ export async function updateRpmRepository(
   const namedNow = new Set(published.repomd?.records.map((r) => r.location.href));
   planCleanup(plan, unreferencedRepodata(byKey, named, plan.remove), cleanupContext([], namedNow));
 
-  await options.beforePublish?.(summary);
-  const result = await publishRun(storage, plan, {
-    events,
-    dryRun: options.dryRun,
-    publicRead: options.publicRead,
-  });
-  summary.written = result.written;
-  summary.deleted = result.removed;
-  return summary;
-}
-
-/**
- * Ends a run that has nothing to publish: the published generation is whole and current. Only
- * the cleanup of unreferenced files may remain.
- */
-async function finishUpToDate(
-  storage: Storage,
-  byKey: ReadonlyMap<string, ObjectInfo>,
-  published: PublishedRpm,
-  summary: RepoSummary,
-  options: RpmUpdateOptions,
-  cleanupContext: (entries: EntryEtag[], namedBefore: ReadonlySet<string>) => CleanupContext,
-): Promise<RepoSummary> {
-  const plan = emptyPlan();
-  const named = (published.repomd?.records ?? []).map((r) => r.location.href);
-  const unreferenced = unreferencedRepodata(byKey, named, []);
-  const entries = [{ key: REPOMD, etag: published.etag }];
-  planCleanup(plan, unreferenced, cleanupContext(entries, new Set(named)));
-  if (!isEmptyPlan(plan)) {
-    const result = await publishRun(storage, plan, {
-      events: options.events,
-      dryRun: options.dryRun,
-      publicRead: options.publicRead,
-    });
-    summary.written = result.written;
-    summary.deleted = result.removed;
-  }
-  summary.upToDate = true;
-  options.events.info(`${options.path}: up to date (${plural(summary.packages, "package")})`);
-  return summary;
+  return await finishRun(storage, plan, summary, options);
 }
