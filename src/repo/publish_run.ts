@@ -12,14 +12,14 @@ import { isEmptyPlan } from "../publish/publish_plan.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
 
 /** Options of publishRun(). */
-export interface PublishRunOptions {
+interface PublishRunOptions {
   events: RunEvents;
   dryRun?: boolean;
   publicRead?: boolean;
 }
 
 /** Publishes a plan, reporting each step (the plan itself with --dry-run). */
-export async function publishRun(
+async function publishRun(
   storage: Storage,
   plan: PublishPlan,
   options: PublishRunOptions,
