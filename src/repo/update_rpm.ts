@@ -154,10 +154,11 @@ export async function updateRpmRepository(
   // decided from primary alone, before reading filelists/other or encoding anything.
   const compression = options.compression ?? "gzip";
   const suffix = `.xml${compressionSuffix[compression]}`;
-  const unchanged = toRead.length === 0 && summary.removedKeys.length === 0 && drops.size === 0 &&
-    !keyFile && !options.settingsFile;
+  // A key or settings file to publish goes with a new repomd.xml.
+  const nothingShared = !keyFile && !options.settingsFile;
+  const unchanged = toRead.length === 0 && summary.removedKeys.length === 0 && drops.size === 0;
   if (
-    unchanged &&
+    nothingShared && unchanged &&
     await repodataCurrent(
       generation,
       (p) => p.length === 3 && p.every((r) => r.location.href.endsWith(suffix)),
@@ -173,7 +174,7 @@ export async function updateRpmRepository(
     files.push(await writeMetadataFile(type, packages, { compression }));
   }
   if (
-    !keyFile && !options.settingsFile &&
+    nothingShared &&
     await repodataCurrent(
       generation,
       (p) => files.every((f) => p.some((r) => r.location.href === f.key)),
