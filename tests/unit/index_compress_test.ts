@@ -1,6 +1,7 @@
 /**
- * encodeIndex(): the xz form of a large index (fast preset) is a plain .xz stream that xzcat,
- * Python's lzma and mkrepo's own reader decode to the open bytes, as the preset 6 form is.
+ * encodeIndex(): the xz form of an index is one .xz stream that xzcat, Python's lzma and
+ * mkrepo's own reader decode to the open bytes: at preset 6 in one block, at preset 6 in two
+ * blocks compressed at once (large indexes), and at the fast preset (very large ones).
  */
 import assert from "node:assert/strict";
 import { encodeIndex } from "../../src/index/compress.ts";
@@ -23,12 +24,36 @@ const text = Array.from(
   (_, i) => `Package: p${i}\nVersion: 1.${i % 7}\nDescription: entry ${i}\n\n`,
 ).join("");
 
-for (const [label, fastAbove] of [["preset 6", Infinity], ["fast preset", 1024]] as const) {
+/** Streams and blocks of an .xz file, as `xz --list --robot` counts them. */
+async function xzLayout(xz: Uint8Array): Promise<{ streams: number; blocks: number }> {
+  const file = await Deno.makeTempFile({ suffix: ".xz" });
+  try {
+    await Deno.writeFile(file, xz);
+    const out = await new Deno.Command("xz", { args: ["--list", "--robot", file] }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const line = new TextDecoder().decode(out.stdout).split("\n").find((l) =>
+      l.startsWith("file\t")
+    );
+    const [, streams, blocks] = line!.split("\t");
+    return { streams: Number(streams), blocks: Number(blocks) };
+  } finally {
+    await Deno.remove(file);
+  }
+}
+
+const cases = [
+  { label: "preset 6", fastAbove: Infinity, splitAbove: Infinity, blocks: 1 },
+  { label: "preset 6, two blocks", fastAbove: Infinity, splitAbove: 1024, blocks: 2 },
+  { label: "fast preset", fastAbove: 1024, splitAbove: Infinity, blocks: 1 },
+];
+for (const { label, fastAbove, splitAbove, blocks } of cases) {
   Deno.test(`encodeIndex() writes xz (${label}) that xzcat, Python lzma and decompress() read`, async () => {
     const { open, outputs } = await encodeIndex([text], ["none", "gzip", "xz"], ["sha256"], {
       xzFastAbove: fastAbove,
+      xzSplitAbove: splitAbove,
     });
     const xz = outputs.get("xz")!.data;
+    assert.deepEqual(await xzLayout(xz), { streams: 1, blocks });
     const plain = new TextEncoder().encode(text);
     assert.equal(open.sha256, hashBytes(plain, ["sha256"]).sha256);
     assert.deepEqual(await decodeWith("xzcat", [], xz), plain);
