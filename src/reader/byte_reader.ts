@@ -123,7 +123,8 @@ export class ByteReader {
 
   /** True when a skip of n more bytes than are buffered should go to hashFile. */
   #delegates(rest: number | undefined): boolean {
-    return !this.#done && this.#tail !== undefined && this.#tail.delegates(rest, this.#lastChunk);
+    return !this.#done && this.#tail !== undefined &&
+      this.#tail.delegates(this.#pulled, rest, this.#lastChunk);
   }
 
   /** Fills the buffer up to n bytes; returns false if the stream ended first. */

@@ -23,8 +23,11 @@ export type HashFile = (path: string, offset: number, length?: number) => Promis
 
 /** Skips shorter than this are pulled through the stream even for a local file. */
 const FILE_SKIP_MIN = 1024 * 1024;
-/** skipToEnd hands the rest to hashFile only after a chunk at least this long (more likely). */
-const FILE_TAIL_HINT = 256 * 1024;
+/**
+ * skipToEnd looks up how much of the file is left (a stat) only after a chunk at least this
+ * long: a shorter one was the whole of a small file.
+ */
+const FILE_TAIL_HINT = 32 * 1024;
 
 /** A source's local file: delegated skips, then reads from the file. */
 export class FileTail {
@@ -40,11 +43,21 @@ export class FileTail {
   }
 
   /**
-   * True when a skip of `rest` more bytes than are buffered (all that is left when undefined,
-   * after a last chunk of `lastChunk` bytes) should go to hashFile.
+   * True when a skip of `rest` more bytes than are buffered should go to hashFile; when `rest`
+   * is undefined, all that is left after `pulled` bytes into the source, the last chunk being
+   * `lastChunk` bytes long.
    */
-  delegates(rest: number | undefined, lastChunk: number): boolean {
-    return rest === undefined ? lastChunk >= FILE_TAIL_HINT : rest >= FILE_SKIP_MIN;
+  delegates(pulled: number, rest: number | undefined, lastChunk: number): boolean {
+    if (rest !== undefined) return rest >= FILE_SKIP_MIN;
+    if (lastChunk < FILE_TAIL_HINT) return false;
+    const file = this.#file;
+    let end = file.end;
+    try {
+      end ??= Deno.statSync(file.path).size;
+    } catch {
+      return false; // the stream reports what is wrong with the file
+    }
+    return end - (file.start + pulled) >= FILE_SKIP_MIN;
   }
 
   /**

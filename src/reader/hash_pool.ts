@@ -2,11 +2,12 @@
  * The hash workers: a small pool of worker threads (`hash_worker.ts`, one per core) that the
  * package hashers of hash_jobs.ts post their bytes (or a local file range to read) to.
  *
- * - workers start when a job is handed a local file range (a payload for the worker to read)
- *   while another job runs (a lone package is hashed in place: no start-up cost); while they
- *   run, streamed jobs go to them too. Sources without a file (S3) never start them: the main
- *   thread hashes while it waits for the network (over moto the workers saved no time and
- *   their isolates cost 20–25 MiB);
+ * - workers start when a second job of the run is handed a local file range (a payload for the
+ *   worker to read; a lone package is hashed in place: no start-up cost). Counted over the run,
+ *   not among running jobs: a payload hashed in place is done before the next read starts, so
+ *   jobs never overlap until the workers run. While they run, streamed jobs go to them too.
+ *   Sources without a file (S3) never start them: the main thread hashes while it waits for
+ *   the network (over moto the workers saved no time and their isolates cost 20–25 MiB);
  * - jobs go to the least busy worker (in place until a first worker has started, which proves
  *   the worker module loads); the workers stop once no job is left for 50 ms, so the process
  *   can exit;
@@ -145,6 +146,7 @@ function workerModulePresent(): boolean {
 class HashPool {
   #workers: PoolWorker[] = [];
   #active = 0;
+  #fileJobs = 0;
   #broken = false;
   /** A worker has started once: later ones are given jobs before they are ready. */
   proven = false;
@@ -165,8 +167,9 @@ class HashPool {
       clearTimeout(this.#idleTimer);
       this.#idleTimer = undefined;
     }
+    if (forFile) this.#fileJobs++;
     const start = () =>
-      forFile && this.#active >= 2 && this.#workers.length === 0 && !this.#broken &&
+      forFile && this.#fileJobs >= 2 && this.#workers.length === 0 && !this.#broken &&
       workerCount > 0;
     if (start() && !workerModulePresent()) this.#broken = true;
     if (start()) {

@@ -21,10 +21,11 @@ export { hashPoolStats, setHashWorkers } from "./hash_pool.ts";
 
 /**
  * A hasher for one package file: on a worker thread when the pool runs, else in place. Call
- * digest() or abort() exactly once at the end, or the pool's workers stay up.
+ * digest() or abort() exactly once at the end, or the pool's workers stay up. `fromFile`: the
+ * package is read from a local file (its source names one), so its job may start the workers.
  */
-export function packageHasher(algorithms: readonly HashName[]): PackageHasher {
-  return new SmallFirstJob(algorithms);
+export function packageHasher(algorithms: readonly HashName[], fromFile = false): PackageHasher {
+  return new SmallFirstJob(algorithms, fromFile);
 }
 
 /**
@@ -38,17 +39,19 @@ const IN_PLACE_MAX = 64 * 1024;
  * Holds the first IN_PLACE_MAX bytes; a package that ends there is hashed in place, one that
  * grows past it (or hands over a file range) becomes a pool job that is sent what was held.
  * Only such jobs count as running for the pool, so a stream of tiny packages never starts the
- * workers.
+ * workers, nor do packages that are not read from local files.
  */
 class SmallFirstJob implements PackageHasher {
   readonly #algorithms: readonly HashName[];
+  readonly #fromFile: boolean;
   #held: Uint8Array[] = [];
   #heldBytes = 0;
   #inner?: PackageHasher;
   #done = false;
 
-  constructor(algorithms: readonly HashName[]) {
+  constructor(algorithms: readonly HashName[], fromFile: boolean) {
     this.#algorithms = algorithms;
+    this.#fromFile = fromFile;
   }
 
   get size(): number {
@@ -90,7 +93,7 @@ class SmallFirstJob implements PackageHasher {
   }
 
   #promote(forFile: boolean): PackageHasher {
-    const inner = pooledHasher(this.#algorithms, forFile);
+    const inner = pooledHasher(this.#algorithms, forFile || this.#fromFile);
     // Held parts are this job's own (copied or given): they may be transferred.
     for (const part of this.#held) void inner.update(part, true);
     this.#held = [];
@@ -110,7 +113,7 @@ export async function hashStream(
 ): Promise<Checksums> {
   const { stream, file } = byteSource(input);
   const owned = isByteStream(stream);
-  const hasher = packageHasher(algorithms);
+  const hasher = packageHasher(algorithms, file !== undefined);
   try {
     if (file) {
       await stream.cancel().catch(() => {});

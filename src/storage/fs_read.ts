@@ -8,6 +8,13 @@ import { giveBuffer, takeBuffer } from "../util/buffer_pool.ts";
 import type { ReadRange } from "./storage.ts";
 
 const CHUNK = 1024 * 1024;
+/**
+ * The first read of a file larger than CHUNK: a package reader parses the header from it and
+ * hands the payload to the thread that hashes, which reads it from the file itself
+ * (reader/file_tail.ts); a full first chunk would put a megabyte of every package through the
+ * main thread.
+ */
+const FIRST_CHUNK = 64 * 1024;
 
 /**
  * Files whose remaining size is at most this many bytes are opened, stat'ed and read with
@@ -52,6 +59,7 @@ export function readFile(
   }
   let left = range?.end !== undefined ? Math.max(0, range.end - start) : Infinity;
   let closed = false;
+  let first = true;
   const close = () => {
     if (!closed) {
       closed = true;
@@ -67,7 +75,9 @@ export function readFile(
           controller.close();
           return;
         }
-        const buf = takeBuffer(Math.min(CHUNK, left, expected + 4096));
+        const size = first && expected > CHUNK ? FIRST_CHUNK : CHUNK;
+        first = false;
+        const buf = takeBuffer(Math.min(size, left, expected + 4096));
         let n: number | null;
         try {
           n = buf.length <= SYNC_MAX ? file.readSync(buf) : await file.read(buf);

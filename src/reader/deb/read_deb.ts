@@ -16,7 +16,7 @@ import {
   debVersionProblem,
 } from "../../record/deb_fields.ts";
 import { ByteReader } from "../byte_reader.ts";
-import type { ByteSource } from "../../util/byte_source.ts";
+import { type ByteSource, byteSource } from "../../util/byte_source.ts";
 import { compressionOf, decompress, lowMemoryBound } from "../../util/decompress.ts";
 import { decodeBudget, type MemoryBudget } from "../../util/memory_budget.ts";
 import { packageHasher } from "../hashing.ts";
@@ -57,7 +57,10 @@ export async function readDeb(
   options: ReadDebOptions,
 ): Promise<DebPackage> {
   const { key } = options;
-  const hasher = packageHasher(options.hashes ?? DEFAULT_DEB_HASHES);
+  const hasher = packageHasher(
+    options.hashes ?? DEFAULT_DEB_HASHES,
+    byteSource(input).file !== undefined,
+  );
   const maxControlTar = options.maxControlTarSize ?? 64 * 1024 * 1024;
   const reader = new ByteReader(input, {
     key,

@@ -6,7 +6,7 @@
  */
 import type { RpmPackage } from "../../record/rpm_package.ts";
 import { ByteReader } from "../byte_reader.ts";
-import type { ByteSource } from "../../util/byte_source.ts";
+import { type ByteSource, byteSource } from "../../util/byte_source.ts";
 import { packageHasher } from "../hashing.ts";
 import { headerLimits, readHeader, readLead } from "./header.ts";
 import {
@@ -44,7 +44,7 @@ export async function readRpm(
   source: RpmSource,
   options: ReadRpmOptions = {},
 ): Promise<RpmPackage> {
-  const hasher = packageHasher(["sha256"]);
+  const hasher = packageHasher(["sha256"], byteSource(input).file !== undefined);
   const reader = new ByteReader(input, {
     key: source.key,
     onChunk: (chunk, owned) => hasher.update(chunk, owned),

@@ -71,14 +71,14 @@ function bigJob(): ReturnType<typeof packageHasher> {
 }
 
 /**
- * Starts the pool (two jobs at once, one of them handed a local file range) and waits until
- * new jobs go to a worker.
+ * Starts the pool (two jobs handed a local file range, kept open) and waits until new jobs go
+ * to a worker.
  */
 async function warmPool(): Promise<() => void> {
   const path = await Deno.makeTempFile();
   await Deno.writeFile(path, bytes(1000, 9));
-  const holders = [bigJob(), packageHasher(["md5"])];
-  await holders[1].updateFromFile(path, 0);
+  const holders = [packageHasher(["md5"], true), packageHasher(["md5"], true)];
+  for (const h of holders) await h.updateFromFile(path, 0);
   await Deno.remove(path);
   // up to a minute: on a loaded machine the first worker can take long to start
   for (let i = 0; i < 1200; i++) {
@@ -168,6 +168,30 @@ Deno.test("packageHasher() hashes streamed packages in place: only a file range 
   } finally {
     setHashWorkers(undefined);
     await settle();
+  }
+});
+
+Deno.test("packageHasher() starts the workers for packages read from local files one by one", async () => {
+  setHashWorkers(2);
+  const dir = await Deno.makeTempDir();
+  try {
+    const starts = hashPoolStats.workerStarts;
+    // As a local read does: the header streamed (a first chunk past the size hashed in place),
+    // the payload handed over as a file range. Each package is finished before the next.
+    for (let i = 0; i < 3; i++) {
+      const data = bytes(3 * MIB + i, i + 31);
+      const path = `${dir}/${i}.pkg`;
+      await Deno.writeFile(path, data);
+      const hasher = packageHasher(["md5", "sha256"], true);
+      await hasher.update(data.slice(0, 128 * 1024), true);
+      await hasher.updateFromFile(path, 128 * 1024);
+      await assertDigests([hasher], [data]);
+    }
+    assert.ok(hashPoolStats.workerStarts > starts, "the workers never started");
+  } finally {
+    setHashWorkers(undefined);
+    await settle();
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
