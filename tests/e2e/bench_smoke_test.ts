@@ -63,6 +63,8 @@ Deno.test({
       const version = rows.get("mkrepo --version");
       assert.ok(version, "no --version row");
       assert.match(version[1], /^[0-9]+ ms$/);
+      assert.match(version[2], /^[0-9]+ ms$/, "the paired one-line run");
+      assert.match(version[3], /^[0-9.]+× \(≤ 1\.5× [✓✗]\)$/);
       assert.ok(!rows.has("s3 rpm fresh"), "S3 cases ran despite --no-s3");
       // The work copies are removed; the generated corpus stays where it was asked for.
       assert.ok(await Deno.stat(join(dir, "n20", "SHA256SUMS")));
