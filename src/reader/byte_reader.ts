@@ -12,7 +12,7 @@
  */
 import { MkrepoError } from "../errors.ts";
 import { giveBuffer } from "../util/buffer_pool.ts";
-import { type ByteSource, byteSource } from "../util/byte_source.ts";
+import { type ByteSource, byteSource, isByteStream } from "../util/byte_source.ts";
 import { FileTail, type HashFile } from "./file_tail.ts";
 
 export type { FileHashed } from "./file_tail.ts";
@@ -37,20 +37,6 @@ export interface ByteReaderOptions {
 }
 
 const DEFAULT_MAX_READ = 64 * 1024 * 1024;
-
-/**
- * True for a byte stream (`type: "bytes"`, as files and fetch bodies are): its chunks are
- * transferred to the reader on enqueue, so nobody else holds their buffers.
- */
-export function isByteStream(stream: ReadableStream<Uint8Array>): boolean {
-  if (stream.locked) return false;
-  try {
-    stream.getReader({ mode: "byob" }).releaseLock();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Pull-based reader with exact reads, skips and an offset. */
 export class ByteReader {

@@ -11,8 +11,8 @@
  */
 import type { Checksums, HashName } from "../record/checksums.ts";
 import { MultiHasher } from "../util/multi_hasher.ts";
-import { type ByteSource, byteSource } from "../util/byte_source.ts";
-import { type FileHashed, isByteStream } from "./byte_reader.ts";
+import { type ByteSource, byteSource, isByteStream } from "../util/byte_source.ts";
+import type { FileHashed } from "./byte_reader.ts";
 import { type PackageHasher, pooledHasher } from "./hash_jobs.ts";
 import { hashPoolStats } from "./hash_pool.ts";
 

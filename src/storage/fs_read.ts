@@ -5,6 +5,7 @@
  * @module
  */
 import { giveBuffer, takeBuffer } from "../util/buffer_pool.ts";
+import { byteStream } from "../util/byte_source.ts";
 import type { ReadRange } from "./storage.ts";
 
 const CHUNK = 1024 * 1024;
@@ -67,8 +68,7 @@ export function readFile(
     }
   };
   return Promise.resolve(
-    new ReadableStream<Uint8Array>({
-      type: "bytes",
+    byteStream({
       pull: async (controller) => {
         if (left <= 0) {
           close();
@@ -95,8 +95,13 @@ export function readFile(
         left -= n;
         expected = Math.max(0, expected - n);
         controller.enqueue(n === buf.length ? buf : buf.subarray(0, n));
+        // A regular file gives fewer bytes than asked for only at its end: no read to see it.
+        if (n < buf.length) {
+          close();
+          controller.close();
+        }
       },
       cancel: close,
-    }) as ReadableStream<Uint8Array>,
+    }),
   );
 }

@@ -13,6 +13,7 @@
  * over to its reader, who may transfer them to a hash worker.
  * @module
  */
+import { byteStream } from "../util/byte_source.ts";
 import { ReadBudget } from "./read_budget.ts";
 import {
   type OpenedRange,
@@ -120,8 +121,7 @@ function partsStream(
     for (const buffer of active.splice(0)) buffer.discard();
   };
   fillUp();
-  return new ReadableStream({
-    type: "bytes",
+  return byteStream({
     pull: async (controller) => {
       for (;;) {
         if (stopped) return; // cancelled while this pull waited
@@ -152,12 +152,10 @@ function partsStream(
       }
     },
     cancel: stopAll,
-  }) as ReadableStream<Uint8Array>;
+  });
 }
 
 /** A (byte) stream that ends at once. */
 export function emptyStream(): ReadableStream<Uint8Array> {
-  return new ReadableStream({ type: "bytes", start: (c) => c.close() }) as ReadableStream<
-    Uint8Array
-  >;
+  return byteStream({ start: (c) => c.close() });
 }

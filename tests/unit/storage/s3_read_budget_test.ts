@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { isByteStream } from "../../../src/reader/byte_reader.ts";
+import { isByteStream } from "../../../src/util/byte_source.ts";
 import { ReadBudget } from "../../../src/storage/read_budget.ts";
 import { S3Storage, type S3StorageOptions } from "../../../src/storage/s3_storage.ts";
 import { type MotoS3, withMotoServer } from "../../_helpers/moto.ts";
