@@ -7,6 +7,7 @@
  * @module
  */
 import { concatBytes } from "../util/bytes.ts";
+import { GrowingBytes } from "../util/growing_bytes.ts";
 import { joinXzStreams } from "./xz_join.ts";
 import { createGzip, createZstdCompress } from "node:zlib";
 import type { Transform } from "node:stream";
@@ -154,22 +155,23 @@ export async function encodeIndex(
   const encoder = new TextEncoder();
   const openHasher = new MultiHasher(hashes);
   const keepOpen = formats.includes("none") || formats.includes("xz");
-  const openChunks: Uint8Array[] = [];
+  const openBytes = keepOpen ? new GrowingBytes() : undefined;
   const streams = new Map<Compression, ReturnType<typeof zlibCollector>>();
   if (formats.includes("gzip")) streams.set("gzip", zlibCollector(createGzip({ level: 9 })));
   if (formats.includes("zstd")) streams.set("zstd", zlibCollector(createZstdCompress()));
 
   for await (const chunk of chunks) {
-    const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+    const bytes = typeof chunk === "string"
+      ? openBytes?.appendText(chunk) ?? encoder.encode(chunk)
+      : openBytes?.append(chunk) ?? chunk;
     if (bytes.length === 0) continue;
     openHasher.update(bytes);
-    if (keepOpen) openChunks.push(bytes);
     for (const s of streams.values()) await s.write(bytes);
   }
 
   const open = openHasher.digest();
   const outputs = new Map<Compression, Encoded>();
-  const openData = keepOpen ? concatBytes(openChunks) : new Uint8Array(0);
+  const openData = openBytes?.finish() ?? new Uint8Array(0);
   for (const format of formats) {
     let data: Uint8Array | undefined;
     if (format === "none") data = openData;
