@@ -9,8 +9,7 @@ import type { ObjectInfo, Storage } from "../storage/storage.ts";
 import { MkrepoError } from "../errors.ts";
 import { layouts } from "../plan/layout.ts";
 import { xzUnavailable } from "../index/compress.ts";
-import { type DebUpdateOptions, updateDebRepository } from "./update_deb.ts";
-import { updateRpmRepository } from "./update_rpm.ts";
+import type { DebUpdateOptions } from "./update_deb.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { ReadCache } from "./read_changed.ts";
@@ -163,14 +162,15 @@ async function updateOnce(
           )
         : undefined,
     };
+    // Each format's pipeline is loaded only when a repository of that format is updated.
     const summary = kind === "deb"
-      ? await updateDebRepository(storage, {
+      ? await (await import("./update_deb.ts")).updateDebRepository(storage, {
         ...common,
         ...s.deb,
         architectures: s.deb!.architectures.length > 0 ? s.deb!.architectures : undefined,
         readCache,
       })
-      : await updateRpmRepository(storage, {
+      : await (await import("./update_rpm.ts")).updateRpmRepository(storage, {
         ...common,
         compression: s.rpm!.compression,
         readCache,
