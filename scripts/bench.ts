@@ -12,7 +12,7 @@
  * server on loopback and count the requests mkrepo makes (moto's request log).
  *
  *   deno task bench [--n N] [--runs R] [--corpus DIR] [--only RE] [--skip RE] [--big] [--no-s3]
- *   deno task bench --scale [--scale-n N] [--rpm-n N] [--peers-n N] [--runs R] [--only RE]
+ *   deno task bench --scale [--scale-n N] [--rpm-n N] [--peers-n N] [--s3-n N] [--runs R] [--only RE]
  *
  * --n N          corpus size (default 1000); --corpus DIR defaults to /tmp/mkrepo-bench/nN and
  *                is generated with make-corpus.sh when missing
@@ -25,9 +25,11 @@
  * --keep         keep the work copies (CORPUS/.mkrepo-bench)
  * --scale        the scale cases instead (many tiny packages, make-scale.sh): N tiny debs in one
  *                dist (fresh / unchanged / add one) against the apt-ftparchive pipeline, M tiny
- *                rpms against createrepo_c, and P debs against aptly and reprepro (gz + xz).
+ *                rpms against createrepo_c, P debs against aptly and reprepro (gz + xz), and S
+ *                debs on S3 (moto) with nothing changed, counting mkrepo's requests.
  *                Reference and mkrepo runs alternate on the same corpus; ratios are medians of
- *                the per-pair ratios. --scale-n (50000), --rpm-n (4000), --peers-n (10000);
+ *                the per-pair ratios. --scale-n (50000), --rpm-n (4000), --peers-n (10000),
+ *                --s3-n (20000);
  *                --scale-dir DIR holds the generated corpora (default /tmp/mkrepo-bench/scale)
  *
  * Cases: rpm fresh, rpm add one, rpm unchanged, deb fresh, deb add one, deb unchanged,
@@ -38,10 +40,10 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
-import { openStorage, parseLocation, type Storage } from "../mod.ts";
 import { readAll } from "../src/storage/storage.ts";
 import { PROGRAM, V8_FLAGS } from "./compile_plan.ts";
 import { exists, log, median, run, type RunOptions, sh, timedRun, tree } from "./bench_common.ts";
+import { Moto, S3_ENV } from "./bench_moto.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const KIT = resolve(ROOT, "bench");
@@ -68,6 +70,7 @@ const { values: opt } = parseArgs({
     "scale-n": { type: "string", default: "50000" },
     "rpm-n": { type: "string", default: "4000" },
     "peers-n": { type: "string", default: "10000" },
+    "s3-n": { type: "string", default: "20000" },
     "scale-dir": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -309,105 +312,6 @@ async function runKit(corpus: string, names: string[], runs: number): Promise<Ki
 }
 
 // ---------------------------------------------------------------------------------------------
-// S3 on loopback (moto)
-
-class Moto {
-  readonly endpoint: string;
-  readonly bucket = "mkrepo-bench";
-  readonly logFile: string;
-  #child: Deno.ChildProcess;
-  #storage?: Storage;
-
-  private constructor(port: number, child: Deno.ChildProcess, logFile: string) {
-    this.endpoint = `http://127.0.0.1:${port}`;
-    this.#child = child;
-    this.logFile = logFile;
-  }
-
-  static async start(): Promise<Moto> {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (listener.addr as Deno.NetAddr).port;
-    listener.close();
-    const logFile = await Deno.makeTempFile({ prefix: "mkrepo-bench-moto-", suffix: ".log" });
-    const script = 'exec python3 -m moto.server -H 127.0.0.1 -p "$1" >/dev/null 2>"$2"';
-    const child = new Deno.Command("sh", {
-      args: ["-c", script, "sh", String(port), logFile],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    const moto = new Moto(port, child, logFile);
-    for (let i = 0;; i++) {
-      try {
-        const res = await fetch(`${moto.endpoint}/moto-api/`);
-        await res.body?.cancel();
-        break;
-      } catch {
-        if (i > 150) {
-          await moto.stop();
-          throw new Error("moto did not start (python3 -m moto.server)");
-        }
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    const res = await fetch(`${moto.endpoint}/${moto.bucket}`, { method: "PUT" });
-    if (!res.ok) throw new Error(`cannot create bucket: ${res.status} ${await res.text()}`);
-    // Objects go through mkrepo's own S3 storage, signed with the same credentials as mkrepo.
-    moto.#storage = await openStorage(parseLocation(`s3://${moto.bucket}`), {
-      endpoint: moto.endpoint,
-      region: S3_ENV.AWS_REGION,
-      accessKeyId: S3_ENV.AWS_ACCESS_KEY_ID,
-      secretAccessKey: S3_ENV.AWS_SECRET_ACCESS_KEY,
-    });
-    return moto;
-  }
-
-  get storage(): Storage {
-    return this.#storage!;
-  }
-
-  async list(prefix: string): Promise<string[]> {
-    return (await Array.fromAsync(this.storage.list(prefix))).map((o) => o.key);
-  }
-
-  /** Uploads every file under `dir` to `prefix` (8 at a time). */
-  async upload(dir: string, prefix: string): Promise<void> {
-    const files = (await sh(`cd "${dir}" && find . -type f`)).trim().split("\n").filter(Boolean);
-    let next = 0;
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      while (next < files.length) {
-        const f = files[next++].replace(/^\.\//, "");
-        await this.storage.write(`${prefix}${f}`, await Deno.readFile(join(dir, f)));
-      }
-    }));
-  }
-
-  /** Requests logged from byte `from` of the log on (method and path). */
-  async requests(from: number): Promise<{ method: string; path: string }[]> {
-    const text = (await Deno.readTextFile(this.logFile)).slice(from);
-    return [...text.matchAll(/"([A-Z]+) (\S+) HTTP\/[\d.]+" \d{3}/g)].map((m) => ({
-      method: m[1],
-      path: m[2],
-    }));
-  }
-
-  async logSize(): Promise<number> {
-    return (await Deno.readTextFile(this.logFile)).length;
-  }
-
-  async stop(): Promise<void> {
-    await this.#storage?.close?.();
-    try {
-      this.#child.kill("SIGTERM");
-    } catch {
-      // already gone
-    }
-    await this.#child.status;
-    await Deno.remove(this.logFile).catch(() => {});
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // mkrepo's cases
 
 interface Row {
@@ -510,13 +414,6 @@ async function ownReferenceCases(corpus: string, work: string): Promise<void> {
     });
   }
 }
-
-const S3_ENV = {
-  AWS_ACCESS_KEY_ID: "test",
-  AWS_SECRET_ACCESS_KEY: "test",
-  AWS_REGION: "us-east-1",
-  AWS_DEFAULT_REGION: "us-east-1",
-};
 
 /** fresh, add one, unchanged against S3 (moto) for one kind. */
 async function s3Cases(kind: "rpm" | "deb", corpus: string, moto: Moto): Promise<void> {
@@ -694,6 +591,7 @@ if (opt.scale) {
       debN: positive("scale-n", opt["scale-n"]!),
       rpmN: positive("rpm-n", opt["rpm-n"]!),
       peersN: positive("peers-n", opt["peers-n"]!),
+      s3N: positive("s3-n", opt["s3-n"]!),
       dir: resolve(opt["scale-dir"] ?? "/tmp/mkrepo-bench/scale"),
       keep: opt.keep,
     }),

@@ -10,6 +10,9 @@
  * - P tiny debs against the peers, writing gz + xz where they can: aptly 1.5 (`repo add` +
  *   `publish`, gz + bz2: it has no xz) and reprepro 5.3 (`DebIndices: Packages Release . .gz
  *   .xz`), both unsigned, fresh and one added.
+ * - S tiny debs on S3 (moto on loopback) with nothing changed: no reference tool; the row counts
+ *   the requests of one run against the issue's bound (no package GET, at most one LIST page
+ *   per 1,000 objects plus 10 requests).
  *
  * Each case runs its sides alternately (reference, mkrepo, reference, mkrepo, ...) on
  * hard-linked copies of the same corpus, each run after an untimed setup, so that load from
@@ -19,7 +22,8 @@
  */
 import { join } from "node:path";
 import { PROGRAM, V8_FLAGS } from "./compile_plan.ts";
-import { exists, log, median, run, sh, timedRun, tree } from "./bench_common.ts";
+import { exists, log, median, run, type RunOptions, sh, timedRun, tree } from "./bench_common.ts";
+import { Moto, S3_ENV } from "./bench_moto.ts";
 
 /** What bench.ts passes. */
 export interface ScaleOptions {
@@ -33,6 +37,7 @@ export interface ScaleOptions {
   debN: number;
   rpmN: number;
   peersN: number;
+  s3N: number;
   dir: string;
   keep: boolean;
 }
@@ -43,11 +48,10 @@ interface Sample {
   rss: number;
 }
 
-interface Side {
+interface Side extends RunOptions {
   label: string;
   setup?: () => Promise<unknown>;
   cmd: string[];
-  cwd?: string;
 }
 
 interface SideStats {
@@ -61,8 +65,11 @@ interface SideStats {
 interface Row {
   name: string;
   mkrepo?: SideStats;
+  /** Absent for a case without a reference tool (S3, nothing changed). */
   ref?: SideStats;
   ratio?: number;
+  /** A check of the case's own (S3 requests), shown where the ratio would be. */
+  check?: string;
   target?: { ratio?: number; seconds?: number };
   note?: string;
   error?: string;
@@ -76,7 +83,7 @@ async function alternate(sides: Side[], runs: number, warmup: number): Promise<S
   for (let i = -warmup; i < runs; i++) {
     for (const [j, side] of sides.entries()) {
       await side.setup?.();
-      const s = await timedRun(side.cmd, { cwd: side.cwd });
+      const s = await timedRun(side.cmd, { cwd: side.cwd, env: side.env });
       if (i >= 0) samples[j].push(s);
     }
   }
@@ -439,6 +446,46 @@ export async function scaleBench(o: ScaleOptions): Promise<string> {
         }
       }
     });
+
+    // ------------------------------------------------------------------ S3, nothing changed
+    const s3Name = `s3 ${o.s3N} debs unchanged`;
+    await attempt([s3Name], async () => {
+      const { corpus } = await ensureScale(o.kit, o.dir, "deb", o.s3N);
+      const moto = await Moto.start();
+      try {
+        log(`  ${s3Name} (uploading the packages to moto)`);
+        await moto.upload(join(corpus, "pool"), "deb/pool/");
+        const cmd = o.mkrepo("--quiet", "--s3-endpoint", moto.endpoint, `s3://${moto.bucket}/deb`);
+        log("    (publishing once)");
+        await run(cmd, { env: S3_ENV });
+        const [stats] = await alternate([{ label: "mkrepo", cmd, env: S3_ENV }], o.runs, o.warmup);
+        // The requests of one more run, from moto's log.
+        const from = await moto.logSize();
+        await run(cmd, { env: S3_ENV });
+        const requests = await moto.requests(from);
+        const path = (r: { path: string }) => r.path.split("?")[0];
+        const packageGets = requests.filter((r) => r.method === "GET" && path(r).endsWith(".deb"))
+          .length;
+        const lists = requests.filter((r) => r.method === "GET" && /[?&]list-type=2/.test(r.path))
+          .length;
+        const bound = Math.ceil(o.s3N / 1000) + 10;
+        const ok = packageGets === 0 && requests.length <= bound;
+        rows.push({
+          name: s3Name,
+          mkrepo: stats,
+          check: `${requests.length} requests (≤ ${bound}), ${packageGets} package GETs (= 0) ${
+            ok ? "✓" : "✗"
+          }`,
+          note: `LIST pages: ${lists}; by method: ${
+            [...new Set(requests.map((r) => r.method))].map((m) =>
+              `${requests.filter((r) => r.method === m).length} ${m}`
+            ).join(", ")
+          }`,
+        });
+      } finally {
+        await moto.stop();
+      }
+    });
   } finally {
     if (!o.keep) await Deno.remove(work, { recursive: true }).catch(() => {});
   }
@@ -452,7 +499,8 @@ function fmt(s: number | undefined): string {
 
 function report(o: ScaleOptions, rows: Row[]): string {
   const lines = [
-    `## mkrepo scale benchmark: ${o.debN} debs, ${o.rpmN} rpms, ${o.peersN} debs vs peers`,
+    `## mkrepo scale benchmark: ${o.debN} debs, ${o.rpmN} rpms, ${o.peersN} debs vs peers, ` +
+    `${o.s3N} debs on S3`,
     "",
     `- corpora: ${o.dir} (make-scale.sh); ${o.runs} timed rounds per case after ${o.warmup} ` +
     "untimed, sides run alternately; ratio = median of the per-round ratios",
@@ -467,7 +515,16 @@ function report(o: ScaleOptions, rows: Row[]): string {
       lines.push(`| ${r.name} | – | – | – | – | – | – | failed: ${r.error} |`);
       continue;
     }
-    const m = r.mkrepo!, ref = r.ref!;
+    const m = r.mkrepo!, ref = r.ref;
+    if (!ref) {
+      const rss = `${m.rss.toFixed(0)} ${m.rss <= RSS_TARGET_MIB ? "✓" : "✗"}`;
+      lines.push(
+        `| ${r.name} | ${fmt(m.wall)} | – | ${r.check} | ${m.cpu.toFixed(2)} / – | ${rss} | – | ${
+          r.note ?? ""
+        } |`,
+      );
+      continue;
+    }
     let ratio = `${r.ratio!.toFixed(2)}×`;
     const checks: string[] = [];
     if (r.target?.ratio !== undefined) {
