@@ -8,7 +8,7 @@
  */
 import { concatBytes } from "../util/bytes.ts";
 import { GrowingBytes } from "../util/growing_bytes.ts";
-import { joinXzStreams } from "./xz_join.ts";
+import { lzma2DictSize, xzStream } from "./xz_container.ts";
 import { createGzip, createZstdCompress } from "node:zlib";
 import type { Transform } from "node:stream";
 import { hashBytes, MultiHasher } from "../util/multi_hasher.ts";
@@ -28,8 +28,11 @@ export interface EncodeResult {
 }
 
 type XzModule = {
+  Lzma2Compressor: new (options: { preset: number; dictSize: number }) => {
+    update(chunk: Uint8Array): Uint8Array;
+    finish(): Promise<Uint8Array>;
+  };
   xz: {
-    compress(data: Uint8Array): Promise<Uint8Array>;
     compressStream(
       input: ReadableStream<Uint8Array>,
       options?: { preset?: number },
@@ -50,12 +53,14 @@ export const XZ_FAST_PRESET = 1;
 
 /**
  * Open size above which xz at preset 6 compresses the two halves of the text at once (the
- * addon runs each on its own thread) and joins them as two blocks of one stream, as
- * `xz --threads` does. A 4.4 MB Packages index (10,000 entries) takes 0.72 instead of 1.38 s
- * on two cores, for 0.25 % more bytes. Always two halves, whatever the machine, so the output
- * depends on the text alone.
+ * addon finishes each on its own thread), as two blocks of one stream, as `xz --threads` does.
+ * A 4.4 MB Packages index (10,000 entries) takes 0.72 instead of 1.38 s on two cores, for
+ * 0.25 % more bytes. Always two halves, whatever the machine, so the output depends on the
+ * text alone.
  */
 export const XZ_SPLIT_ABOVE = 1024 * 1024;
+/** Dictionary size of preset 6, the most a block's dictionary is given (xz_container.ts). */
+const XZ_DICT_SIZE = 8 * 1024 * 1024;
 
 /** Options of encodeIndex(). */
 export interface EncodeOptions {
@@ -67,12 +72,17 @@ export interface EncodeOptions {
 
 async function xzCompress(xz: XzModule, data: Uint8Array, options: EncodeOptions) {
   if (data.length <= (options.xzFastAbove ?? XZ_FAST_ABOVE)) {
-    if (data.length <= (options.xzSplitAbove ?? XZ_SPLIT_ABOVE)) {
-      return new Uint8Array(await xz.xz.compress(data));
-    }
-    const half = data.length >> 1;
-    const parts = [data.subarray(0, half), data.subarray(half)];
-    return joinXzStreams(await Promise.all(parts.map((p) => xz.xz.compress(p))));
+    const half = data.length > (options.xzSplitAbove ?? XZ_SPLIT_ABOVE) ? data.length >> 1 : 0;
+    const parts = [data.subarray(0, half), data.subarray(half)].filter((p) => p.length > 0);
+    return xzStream(
+      await Promise.all(parts.map(async (text) => {
+        // A dictionary no larger than the text: the encoder's memory follows it.
+        const dictSize = lzma2DictSize(text.length, XZ_DICT_SIZE);
+        const encoder = new xz.Lzma2Compressor({ preset: 6, dictSize });
+        const head = encoder.update(text);
+        return { lzma2: concatBytes([head, await encoder.finish()]), text, dictSize };
+      })),
+    );
   }
   const input = new ReadableStream<Uint8Array>({
     start(controller) {
