@@ -45,7 +45,7 @@ type XzModule = {
  * archive tools use) runs at about 1 MB/s on a busy core and needs ~90 MiB; a Packages index of
  * 50,000 entries (22 MB) took 10–45 s to encode, every run that changed one entry. Preset 1
  * encodes it 6–12× faster in ~10 MiB, for an output about 30 % larger (3.6 instead of 2.7 MB
- * there); indexes up to this size, i.e. almost every repository, keep preset 6 byte for byte.
+ * there); indexes up to this size, i.e. almost every repository, keep preset 6.
  */
 export const XZ_FAST_ABOVE = 8 * 1024 * 1024;
 /** The preset used above XZ_FAST_ABOVE. */
