@@ -13,6 +13,7 @@
  * @module
  */
 import { crc32 } from "node:zlib";
+import { concatBytes } from "../util/bytes.ts";
 
 /** Header Magic Bytes (§2.1.1.1). */
 const HEADER_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
@@ -45,11 +46,7 @@ export interface XzBlock {
  * properties byte can name (2^n or 3 * 2^(n-1), at least 4 KiB) that holds the whole text.
  */
 export function lzma2DictSize(length: number, max: number): number {
-  for (let prop = 0; prop < MAX_DICT_PROP; prop++) {
-    const size = dictSizeOf(prop);
-    if (size >= length || size >= max) return Math.min(size, max);
-  }
-  return max;
+  return Math.min(dictSizeOf(dictProp(length)), max);
 }
 
 /** The dictionary size properties byte `prop` names (§5.3.1). */
@@ -57,7 +54,7 @@ function dictSizeOf(prop: number): number {
   return (2 | (prop & 1)) * 2 ** (Math.floor(prop / 2) + 11);
 }
 
-/** The properties byte naming `dictSize`, which must be one lzma2DictSize() gives. */
+/** The properties byte naming the smallest dictionary of at least `dictSize` bytes. */
 function dictProp(dictSize: number): number {
   for (let prop = 0; prop < MAX_DICT_PROP; prop++) {
     if (dictSizeOf(prop) >= dictSize) return prop;
@@ -80,13 +77,7 @@ export function xzStream(blocks: readonly XzBlock[]): Uint8Array {
   }
   const index = indexOf(records);
   parts.push(index, streamFooter(index.length));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Stream Header: magic, flags, CRC32 of the flags (§2.1.1). */
