@@ -8,8 +8,8 @@
  */
 import { concatBytes } from "../util/bytes.ts";
 import { GrowingBytes } from "../util/growing_bytes.ts";
-import { lzma2DictSize, xzStream } from "./xz_container.ts";
-import { createGzip, createZstdCompress } from "node:zlib";
+import { lzma2DictSize, type XzBlock, xzStream } from "./xz_container.ts";
+import { crc32, createGzip, createZstdCompress } from "node:zlib";
 import type { Transform } from "node:stream";
 import { hashBytes, MultiHasher } from "../util/multi_hasher.ts";
 import type { Checksums, HashName } from "../record/checksums.ts";
@@ -32,12 +32,6 @@ type XzModule = {
     update(chunk: Uint8Array): Uint8Array;
     finish(): Promise<Uint8Array>;
   };
-  xz: {
-    compressStream(
-      input: ReadableStream<Uint8Array>,
-      options?: { preset?: number },
-    ): ReadableStream<Uint8Array>;
-  };
 };
 
 /**
@@ -45,7 +39,8 @@ type XzModule = {
  * archive tools use) runs at about 1 MB/s on a busy core and needs ~90 MiB; a Packages index of
  * 50,000 entries (22 MB) took 10–45 s to encode, every run that changed one entry. Preset 1
  * encodes it 6–12× faster in ~10 MiB, for an output about 30 % larger (3.6 instead of 2.7 MB
- * there); indexes up to this size, i.e. almost every repository, keep preset 6.
+ * there); indexes up to this size, i.e. almost every repository, keep preset 6. Past this size
+ * the text is xz-encoded as it comes, while gzip works on its own thread.
  */
 export const XZ_FAST_ABOVE = 8 * 1024 * 1024;
 /** The preset used above XZ_FAST_ABOVE. */
@@ -70,32 +65,51 @@ export interface EncodeOptions {
   xzSplitAbove?: number;
 }
 
-async function xzCompress(xz: XzModule, data: Uint8Array, options: EncodeOptions) {
-  if (data.length <= (options.xzFastAbove ?? XZ_FAST_ABOVE)) {
-    const half = data.length > (options.xzSplitAbove ?? XZ_SPLIT_ABOVE) ? data.length >> 1 : 0;
-    const parts = [data.subarray(0, half), data.subarray(half)].filter((p) => p.length > 0);
-    return xzStream(
-      await Promise.all(parts.map(async (text) => {
-        // A dictionary no larger than the text: the encoder's memory follows it.
-        const dictSize = lzma2DictSize(text.length, XZ_DICT_SIZE);
-        const encoder = new xz.Lzma2Compressor({ preset: 6, dictSize });
-        const head = encoder.update(text);
-        return { lzma2: concatBytes([head, await encoder.finish()]), text, dictSize };
-      })),
-    );
+/** Dictionary of the XZ_FAST_PRESET encoder (preset 1's own: ~10 MiB of encoder memory). */
+const XZ_FAST_DICT_SIZE = 1024 * 1024;
+
+/**
+ * One xz block encoded as its text comes: the addon's update() compresses on the calling thread
+ * and hands out what it has, so only the compressed pieces are held, never the text.
+ */
+class XzBlockEncoder {
+  readonly #encoder: InstanceType<XzModule["Lzma2Compressor"]>;
+  readonly #dictSize: number;
+  readonly #lzma2: Uint8Array[] = [];
+  #size = 0;
+  #crc32 = 0;
+
+  constructor(xz: XzModule, preset: number, dictSize: number) {
+    this.#encoder = new xz.Lzma2Compressor({ preset, dictSize });
+    this.#dictSize = dictSize;
   }
-  const input = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(data);
-      controller.close();
-    },
-  });
-  const parts: Uint8Array[] = [];
-  for await (const part of xz.xz.compressStream(input, { preset: XZ_FAST_PRESET })) {
-    parts.push(part);
+
+  update(text: Uint8Array): void {
+    this.#crc32 = crc32(text, this.#crc32);
+    this.#size += text.length;
+    const out = this.#encoder.update(text);
+    if (out.length > 0) this.#lzma2.push(out);
   }
-  return concatBytes(parts);
+
+  /** Ends the block (the encoder's last work runs off the JS thread). */
+  async finish(): Promise<XzBlock> {
+    this.#lzma2.push(await this.#encoder.finish());
+    return { lzma2: this.#lzma2, size: this.#size, crc32: this.#crc32, dictSize: this.#dictSize };
+  }
 }
+
+/** xz at preset 6 of a text up to XZ_FAST_ABOVE: one block, or two halves encoded at once. */
+function xzPreset6(xz: XzModule, data: Uint8Array, options: EncodeOptions): Promise<Uint8Array> {
+  const half = data.length > (options.xzSplitAbove ?? XZ_SPLIT_ABOVE) ? data.length >> 1 : 0;
+  const parts = [data.subarray(0, half), data.subarray(half)].filter((p) => p.length > 0);
+  return Promise.all(parts.map((text) => {
+    // A dictionary no larger than the text: the encoder's memory follows it.
+    const block = new XzBlockEncoder(xz, 6, lzma2DictSize(text.length, XZ_DICT_SIZE));
+    block.update(text);
+    return block.finish();
+  })).then(xzStream);
+}
+
 let xzModule: Promise<XzModule | undefined> | undefined;
 
 function loadXz(): Promise<XzModule | undefined> {
@@ -164,8 +178,11 @@ export async function encodeIndex(
 ): Promise<EncodeResult> {
   const encoder = new TextEncoder();
   const openHasher = new MultiHasher(hashes);
-  const keepOpen = formats.includes("none") || formats.includes("xz");
-  const openBytes = keepOpen ? new GrowingBytes() : undefined;
+  const xz = formats.includes("xz") ? await loadXz() : undefined;
+  const fastAbove = options.xzFastAbove ?? XZ_FAST_ABOVE;
+  let fastXz: XzBlockEncoder | undefined;
+  const keepOpen = formats.includes("none");
+  let openBytes = keepOpen || xz ? new GrowingBytes() : undefined;
   const streams = new Map<Compression, ReturnType<typeof zlibCollector>>();
   if (formats.includes("gzip")) streams.set("gzip", zlibCollector(createGzip({ level: 9 })));
   if (formats.includes("zstd")) streams.set("zstd", zlibCollector(createZstdCompress()));
@@ -176,6 +193,13 @@ export async function encodeIndex(
       : openBytes?.append(chunk) ?? chunk;
     if (bytes.length === 0) continue;
     openHasher.update(bytes);
+    if (fastXz) fastXz.update(bytes);
+    else if (xz && openBytes && openBytes.length > fastAbove) {
+      // Too large for preset 6: from here on the text is xz-encoded as it comes.
+      fastXz = new XzBlockEncoder(xz, XZ_FAST_PRESET, XZ_FAST_DICT_SIZE);
+      fastXz.update(openBytes.bytes());
+      if (!keepOpen) openBytes = undefined;
+    }
     for (const s of streams.values()) await s.write(bytes);
   }
 
@@ -186,8 +210,8 @@ export async function encodeIndex(
     let data: Uint8Array | undefined;
     if (format === "none") data = openData;
     else if (format === "xz") {
-      const xz = await loadXz();
-      if (xz) data = await xzCompress(xz, openData, options);
+      if (fastXz) data = xzStream([await fastXz.finish()]);
+      else if (xz) data = await xzPreset6(xz, openData, options);
     } else data = await streams.get(format)!.end();
     if (data) {
       outputs.set(format, { data, checksums: format === "none" ? open : hashBytes(data, hashes) });

@@ -32,11 +32,14 @@ const INDEX_INDICATOR = 0x00;
 /** Largest dictionary an LZMA2 properties byte can name: 40 means 4 GiB - 1 (§5.3.1). */
 const MAX_DICT_PROP = 40;
 
-/** One block: raw LZMA2 data (ending with its end marker) and the text it holds. */
+/** One block: raw LZMA2 data (ending with its end marker) and what it holds. */
 export interface XzBlock {
-  lzma2: Uint8Array;
-  /** The uncompressed bytes (for the block's sizes and check). */
-  text: Uint8Array;
+  /** The LZMA2 data, in the pieces the encoder gave it. */
+  lzma2: readonly Uint8Array[];
+  /** Size of the uncompressed bytes. */
+  size: number;
+  /** CRC32 of the uncompressed bytes (node:zlib's crc32, which can go on piece by piece). */
+  crc32: number;
   /** The dictionary size the data was compressed with (one lzma2DictSize() gives). */
   dictSize: number;
 }
@@ -67,13 +70,14 @@ export function xzStream(blocks: readonly XzBlock[]): Uint8Array {
   const parts: Uint8Array[] = [streamHeader()];
   const records: [unpadded: number, uncompressed: number][] = [];
   for (const block of blocks) {
-    const header = blockHeader(block);
+    const compressed = block.lzma2.reduce((n, part) => n + part.length, 0);
+    const header = blockHeader(block, compressed);
     const check = new Uint8Array(CHECK_SIZE);
-    new DataView(check.buffer).setUint32(0, crc32(block.text), true);
+    new DataView(check.buffer).setUint32(0, block.crc32, true);
     // Block Padding: the data is followed by zeros up to a multiple of four (§3.3).
-    const padding = new Uint8Array((4 - (block.lzma2.length % 4)) % 4);
-    parts.push(header, block.lzma2, padding, check);
-    records.push([header.length + block.lzma2.length + CHECK_SIZE, block.text.length]);
+    const padding = new Uint8Array((4 - (compressed % 4)) % 4);
+    parts.push(header, ...block.lzma2, padding, check);
+    records.push([header.length + compressed + CHECK_SIZE, block.size]);
   }
   const index = indexOf(records);
   parts.push(index, streamFooter(index.length));
@@ -101,10 +105,10 @@ function streamFooter(indexSize: number): Uint8Array {
 }
 
 /** Block Header: size, flags, sizes, the LZMA2 filter, padding, CRC32 (§3.1). */
-function blockHeader(block: XzBlock): Uint8Array {
+function blockHeader(block: XzBlock, compressed: number): Uint8Array {
   const bytes = [0, BLOCK_FLAGS];
-  putVarint(bytes, block.lzma2.length);
-  putVarint(bytes, block.text.length);
+  putVarint(bytes, compressed);
+  putVarint(bytes, block.size);
   bytes.push(LZMA2_FILTER_ID, 1, dictProp(block.dictSize));
   while ((bytes.length + 4) % 4 !== 0) bytes.push(0);
   // Block Header Size: the real size (CRC32 included) / 4 - 1 (§3.1.1).

@@ -39,6 +39,11 @@ export class GrowingBytes {
     return view;
   }
 
+  /** A view of the bytes appended so far (valid until the next append). */
+  bytes(): Uint8Array {
+    return new Uint8Array(this.#buffer, 0, this.#length);
+  }
+
   /** The bytes appended, in a buffer trimmed to them; append nothing after. */
   finish(): Uint8Array {
     this.#buffer.resize(this.#length);

@@ -1,7 +1,8 @@
 /**
  * encodeIndex(): the xz form of an index is one .xz stream that xzcat, Python's lzma and
  * mkrepo's own reader decode to the open bytes: at preset 6 in one block, at preset 6 in two
- * blocks compressed at once (large indexes), and at the fast preset (very large ones).
+ * blocks compressed at once (large indexes), and at the fast preset (very large ones), also when
+ * the text comes in pieces and passes the line midway.
  */
 import assert from "node:assert/strict";
 import { encodeIndex } from "../../src/index/compress.ts";
@@ -45,10 +46,19 @@ const cases = [
   { label: "preset 6", fastAbove: Infinity, splitAbove: Infinity, blocks: 1 },
   { label: "preset 6, two blocks", fastAbove: Infinity, splitAbove: 1024, blocks: 2 },
   { label: "fast preset", fastAbove: 1024, splitAbove: Infinity, blocks: 1 },
+  // The fast preset starts past 1 KiB of a text given in small pieces, then encodes as it comes.
+  {
+    label: "fast preset, text in pieces",
+    fastAbove: 1024,
+    splitAbove: Infinity,
+    blocks: 1,
+    piece: 100,
+  },
 ];
-for (const { label, fastAbove, splitAbove, blocks } of cases) {
+for (const { label, fastAbove, splitAbove, blocks, piece } of cases) {
   Deno.test(`encodeIndex() writes xz (${label}) that xzcat, Python lzma and decompress() read`, async () => {
-    const { open, outputs } = await encodeIndex([text], ["none", "gzip", "xz"], ["sha256"], {
+    const chunks = piece ? text.match(new RegExp(`[^]{1,${piece}}`, "g"))! : [text];
+    const { open, outputs } = await encodeIndex(chunks, ["none", "gzip", "xz"], ["sha256"], {
       xzFastAbove: fastAbove,
       xzSplitAbove: splitAbove,
     });

@@ -5,6 +5,7 @@
  * text is a stream without blocks, as xz writes it. lzma2DictSize() names sizes LZMA2 can carry.
  */
 import assert from "node:assert/strict";
+import { crc32 } from "node:zlib";
 import { Lzma2Compressor } from "@napi-rs/lzma";
 import { lzma2DictSize, xzStream } from "../../../src/index/xz_container.ts";
 import { decompress } from "../../../src/util/decompress.ts";
@@ -22,7 +23,7 @@ async function block(text: Uint8Array) {
   const encoder = new Lzma2Compressor({ preset: 6, dictSize });
   const head = encoder.update(text);
   const tail = await encoder.finish();
-  return { lzma2: new Uint8Array([...head, ...tail]), text, dictSize };
+  return { lzma2: [head, tail], size: text.length, crc32: crc32(text), dictSize };
 }
 
 /** Streams, blocks and check name of an .xz file, as `xz --list --robot` gives them. */
