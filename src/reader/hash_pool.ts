@@ -10,7 +10,7 @@
  *   the network (over moto the workers saved no time and their isolates cost 20–25 MiB);
  * - jobs go to the least busy worker (in place until a first worker has started, which proves
  *   the worker module loads); the workers stop once no job is left for 50 ms, so the process
- *   can exit;
+ *   can exit, or at once when a run's reading is over (`stopHashWorkers()`);
  * - a worker acknowledges every data message once hashed; a worker with more than 4 MiB queued
  *   makes its jobs' callers wait (backpressure);
  * - if a worker cannot start (e.g. a compiled binary without the worker module), hashing falls
@@ -70,7 +70,13 @@ export function setHashWorkers(count: number | undefined): void {
  * What the pool did so far (for tests and the benchmark); `workerFileBytes`: bytes of local
  * files a worker read and hashed itself (updateFromFile on a worker).
  */
-export const hashPoolStats = { workerStarts: 0, remoteJobs: 0, localJobs: 0, workerFileBytes: 0 };
+export const hashPoolStats = {
+  workerStarts: 0,
+  workerStops: 0,
+  remoteJobs: 0,
+  localJobs: 0,
+  workerFileBytes: 0,
+};
 
 /** One hash worker thread and the jobs it runs. */
 export class PoolWorker {
@@ -207,6 +213,16 @@ class HashPool {
     }
   }
 
+  /** Stops the workers now if no job runs (else they stop once idle, as usual). */
+  stopIdle(): void {
+    if (this.#active > 0) return;
+    if (this.#idleTimer !== undefined) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = undefined;
+    }
+    this.#shutdown();
+  }
+
   /** A worker failed: jobs on it fail; one that never started disables the pool. */
   lost(worker: PoolWorker, message: string): void {
     if (!worker.ready) this.#broken = true;
@@ -216,6 +232,7 @@ class HashPool {
 
   #shutdown(): void {
     const workers = this.#workers;
+    if (workers.length > 0) hashPoolStats.workerStops++;
     this.#workers = [];
     for (const w of workers) w.kill("hash pool stopped");
   }
@@ -223,3 +240,13 @@ class HashPool {
 
 /** The process's hash pool. */
 export const hashPool = new HashPool();
+
+/**
+ * Stops the hash workers now, when no package is being hashed: for the end of a run's reading,
+ * so that their isolates (~20 MiB) are gone before the index encoders need memory, instead of
+ * 50 ms later (the encoders keep the thread busy well past that). Harmless when none run; a
+ * later job starts them again.
+ */
+export function stopHashWorkers(): void {
+  hashPool.stopIdle();
+}

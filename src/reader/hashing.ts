@@ -17,7 +17,7 @@ import { type PackageHasher, pooledHasher } from "./hash_jobs.ts";
 import { hashPoolStats } from "./hash_pool.ts";
 
 export type { PackageHasher } from "./hash_jobs.ts";
-export { hashPoolStats, setHashWorkers } from "./hash_pool.ts";
+export { hashPoolStats, setHashWorkers, stopHashWorkers } from "./hash_pool.ts";
 
 /**
  * A hasher for one package file: on a worker thread when the pool runs, else in place. Call

@@ -10,6 +10,7 @@ import { packageKeyProblem } from "../plan/package_key.ts";
 import { orderedPool } from "../util/bounded_pool.ts";
 import type { RepoKind } from "../plan/layout.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
+import { stopHashWorkers } from "../reader/hashing.ts";
 
 /** A fresh summary for one repository. */
 export function newSummary(path: string, kind: RepoKind, dryRun: boolean): RepoSummary {
@@ -120,6 +121,8 @@ export async function readChanged<T>(
     summary.malformed.push(o.key);
     malformed.push(o);
   }
+  // The index encoders come next: the hash workers' memory goes first.
+  stopHashWorkers();
   const skipped = new Set(summary.malformed);
   summary.addedKeys = summary.addedKeys.filter((k) => !skipped.has(k));
   summary.changedKeys = summary.changedKeys.filter((k) => !skipped.has(k));

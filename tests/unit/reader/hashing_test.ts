@@ -7,6 +7,7 @@ import {
   hashStream,
   packageHasher,
   setHashWorkers,
+  stopHashWorkers,
 } from "../../../src/reader/hashing.ts";
 import { orderedPool } from "../../../src/util/bounded_pool.ts";
 
@@ -188,6 +189,34 @@ Deno.test("packageHasher() starts the workers for packages read from local files
       await assertDigests([hasher], [data]);
     }
     assert.ok(hashPoolStats.workerStarts > starts, "the workers never started");
+  } finally {
+    setHashWorkers(undefined);
+    await settle();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("stopHashWorkers() stops idle workers at once; a later job starts them again", async () => {
+  setHashWorkers(2);
+  const dir = await Deno.makeTempDir();
+  const hashFile = async (i: number) => {
+    const data = bytes(3 * MIB + i, i + 41);
+    const path = `${dir}/${i}.pkg`;
+    await Deno.writeFile(path, data);
+    const hasher = packageHasher(["md5", "sha256"], true);
+    await hasher.update(data.slice(0, 128 * 1024), true);
+    await hasher.updateFromFile(path, 128 * 1024);
+    await assertDigests([hasher], [data]);
+  };
+  try {
+    for (let i = 0; i < 2; i++) await hashFile(i);
+    const { workerStarts: starts, workerStops: stops } = hashPoolStats;
+    assert.ok(starts > 0, "the workers never started");
+    // Not 50 ms later, when the idle timer would have stopped them: now.
+    stopHashWorkers();
+    assert.equal(hashPoolStats.workerStops, stops + 1);
+    await hashFile(2);
+    assert.equal(hashPoolStats.workerStarts, starts + 1);
   } finally {
     setHashWorkers(undefined);
     await settle();
