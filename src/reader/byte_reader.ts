@@ -1,5 +1,6 @@
 /**
- * A pull reader over a ReadableStream: "give me exactly n bytes", "skip n", current offset.
+ * A pull reader over a ReadableStream (or bytes read at once, taken as one chunk): "give me
+ * exactly n bytes", "skip n", current offset.
  * Every chunk of the stream goes through `onChunk` (the hashing tap) once the reader is done
  * with it, in stream order, so a caller that reads or skips to the end has seen and hashed every
  * byte exactly once. The tap may return a promise (backpressure): the reader waits for it.
@@ -41,7 +42,7 @@ const DEFAULT_MAX_READ = 64 * 1024 * 1024;
 /** Pull-based reader with exact reads, skips and an offset. */
 export class ByteReader {
   readonly key: string;
-  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #reader?: ReadableStreamDefaultReader<Uint8Array>; // none when the source gave its bytes
   #tail?: FileTail; // the local file behind the source, when hashFile can take it
   #fromFile = false; // after a delegated skip, the rest is read from the file
   #pulled = 0; // bytes received from the source
@@ -57,11 +58,18 @@ export class ByteReader {
 
   /** Reads `input`: a stream, or a source that may also name the local file behind it. */
   constructor(input: ReadableStream<Uint8Array> | ByteSource, options: ByteReaderOptions) {
-    const { stream, file } = byteSource(input);
+    const { stream, bytes, file } = byteSource(input);
     this.key = options.key;
-    this.#owned = options.ownsChunks ?? isByteStream(stream);
+    if (stream) {
+      this.#owned = options.ownsChunks ?? isByteStream(stream);
+      this.#reader = stream.getReader();
+    } else {
+      // All the bytes at once: one chunk pulled, the stream already at its end.
+      this.#owned = options.ownsChunks ?? true;
+      if (bytes.length > 0) this.#chunks.push(bytes);
+      this.#buffered = this.#pulled = this.#lastChunk = bytes.length;
+    }
     if (file && options.hashFile) this.#tail = new FileTail(file, options.hashFile, options.key);
-    this.#reader = stream.getReader();
     this.#onChunk = options.onChunk;
     this.#maxRead = options.maxRead ?? DEFAULT_MAX_READ;
   }
@@ -75,7 +83,9 @@ export class ByteReader {
     if (this.#done) return false;
     const { value, done } = this.#fromFile
       ? await this.#tail!.read(this.#pulled)
-      : await this.#reader.read();
+      : this.#reader
+      ? await this.#reader.read()
+      : { done: true as const };
     if (done) {
       this.#done = true;
       this.#tail?.close();
@@ -100,7 +110,7 @@ export class ByteReader {
     this.#offset += bytes;
     if (!this.#fromFile) {
       this.#fromFile = true;
-      await this.#reader.cancel().catch(() => {});
+      await this.#reader?.cancel().catch(() => {});
     }
     if (done) this.#done = true;
     if (length !== undefined && bytes < length) throw this.#short(length - bytes, what);
@@ -260,6 +270,6 @@ export class ByteReader {
   /** Stops reading and releases the underlying stream. */
   async cancel(): Promise<void> {
     this.#tail?.close();
-    await this.#reader.cancel().catch(() => {});
+    await this.#reader?.cancel().catch(() => {});
   }
 }

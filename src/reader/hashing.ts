@@ -111,10 +111,15 @@ export async function hashStream(
   input: ReadableStream<Uint8Array> | ByteSource,
   algorithms: readonly HashName[],
 ): Promise<Checksums> {
-  const { stream, file } = byteSource(input);
-  const owned = isByteStream(stream);
+  const { stream, bytes, file } = byteSource(input);
   const hasher = packageHasher(algorithms, file !== undefined);
   try {
+    if (!stream) {
+      const wait = hasher.update(bytes, true);
+      if (wait) await wait;
+      return await hasher.digest();
+    }
+    const owned = isByteStream(stream);
     if (file) {
       await stream.cancel().catch(() => {});
       const length = file.end === undefined ? undefined : file.end - file.start;

@@ -1,9 +1,10 @@
 /**
  * Stage `reader/`: package files → records, in one streaming pass that hashes every byte once.
  * `deb/` (ar, control.tar, .deb and .dsc) and `rpm/` (lead, headers, tags → RpmPackage) read
- * from a `ByteReader` (byte_reader.ts) over a byte source (util/byte_source.ts): a stream, plus
- * the local file behind it when the storage has one, so long stretches (payloads) are hashed
- * from the file by the hash workers instead of being pulled through the main thread.
+ * from a `ByteReader` (byte_reader.ts) over a byte source (util/byte_source.ts): a stream (or a
+ * small file's bytes read at once), plus the local file behind it when the storage has one, so
+ * long stretches (payloads) are hashed from the file by the hash workers instead of being pulled
+ * through the main thread.
  * hashing.ts is the front of the hashing (in place for small packages, else a job on the worker
  * pool: hash_jobs.ts, hash_pool.ts, hash_worker.ts).
  *

@@ -105,3 +105,26 @@ export function readFile(
     }),
   );
 }
+
+/**
+ * The whole file at `path`, read with synchronous calls, when it holds at most `max` bytes;
+ * undefined for a larger file (also one that grows past its size while it is read).
+ */
+export function readSmallFile(path: string, max: number): Uint8Array | undefined {
+  const file = Deno.openSync(path, { read: true });
+  try {
+    const size = file.statSync().size;
+    if (size > max) return undefined;
+    // One byte more than the size: a read that fills it means the file grew meanwhile.
+    const bytes = new Uint8Array(size + 1);
+    let n = 0;
+    while (n < bytes.length) {
+      const got = file.readSync(bytes.subarray(n));
+      if (got === null || got === 0) break;
+      n += got;
+    }
+    return n > size ? undefined : bytes.subarray(0, n);
+  } finally {
+    file.close();
+  }
+}

@@ -17,7 +17,7 @@ import type {
   WriteResult,
 } from "./storage.ts";
 import { toInfo, walkFiles } from "./fs_list.ts";
-import { readFile } from "./fs_read.ts";
+import { readFile, readSmallFile } from "./fs_read.ts";
 import { lockFile, writeAtomically } from "./fs_write.ts";
 
 /** Creates a storage rooted at an absolute local folder. */
@@ -82,6 +82,15 @@ export class FsStorage implements Storage {
       return Promise.reject(err);
     }
     return readFile(path, { range, fail: (err) => this.#wrap(err, key, "read") });
+  }
+
+  readSmall(key: string, max: number): Uint8Array | undefined {
+    const path = this.#path(key);
+    try {
+      return readSmallFile(path, max);
+    } catch (err) {
+      throw this.#wrap(err, key, "read");
+    }
   }
 
   /** The file holding `key` (or a range of it): a hash worker may read long stretches itself. */

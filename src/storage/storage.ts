@@ -76,6 +76,11 @@ export interface Storage {
    * objects in local files (local disk); others omit it. See readSource.
    */
   localFile?(key: string, range?: ReadRange): LocalFileRange | undefined;
+  /**
+   * The whole object, read at once, when the backend keeps it in a local file of at most `max`
+   * bytes; undefined otherwise (read() it). Others than local disk omit it.
+   */
+  readSmall?(key: string, max: number): Uint8Array | undefined;
   /** Human-readable location of a key for messages ("/srv/repo/x" or "s3://bucket/prefix/x"). */
   describe(key: string): string;
   /** Releases connections and handles. */
@@ -83,16 +88,26 @@ export interface Storage {
 }
 
 /**
- * Opens an object for a package reader or a hasher: its stream, plus the local file behind it
- * when the backend has one, so that long stretches can be read by position off the main thread.
+ * Objects up to this size that a backend keeps in local files are read whole at once instead of
+ * streamed: a stream costs ~35 µs more than the few synchronous calls that read a tiny package
+ * (4,000 tiny rpms: 180 against 55 ms), and the reader gets the same bytes.
+ */
+export const SMALL_SOURCE = 256 * 1024;
+
+/**
+ * Opens an object for a package reader or a hasher: its stream (or, for a small local file, its
+ * bytes read at once), plus the local file behind it when the backend has one, so that long
+ * stretches can be read by position off the main thread.
  */
 export async function readSource(
   storage: Storage,
   key: string,
   range?: ReadRange,
 ): Promise<ByteSource> {
-  const stream = await storage.read(key, range);
   const file = storage.localFile?.(key, range);
+  const bytes = range ? undefined : storage.readSmall?.(key, SMALL_SOURCE);
+  if (bytes) return { bytes, file };
+  const stream = await storage.read(key, range);
   return file ? { stream, file } : { stream };
 }
 
