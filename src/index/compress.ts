@@ -40,7 +40,7 @@ type XzModule = {
  * 50,000 entries (22 MB) took 10–45 s to encode, every run that changed one entry. Preset 1
  * encodes it 6–12× faster in ~10 MiB, for an output about 30 % larger (3.6 instead of 2.7 MB
  * there); indexes up to this size, i.e. almost every repository, keep preset 6. Past this size
- * the text is xz-encoded as it comes, while gzip works on its own thread.
+ * the text is xz-encoded piece by piece as it comes, never held for xz.
  */
 export const XZ_FAST_ABOVE = 8 * 1024 * 1024;
 /** The preset used above XZ_FAST_ABOVE. */
