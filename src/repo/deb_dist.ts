@@ -124,9 +124,11 @@ export async function planDist(dist: string, ctx: DistContext): Promise<string |
 }
 
 /**
- * A dist's Release fields: the architectures declared, published before or used by its
- * packages (`all` aside; a fallback pair when there are none), the components published before
- * or used (`main` when none), and the user's Origin, Label and Description.
+ * A dist's Release fields: the architectures declared (else those published before) and those
+ * its packages use (`all` aside; a fallback pair when there are none), the components published
+ * before or used (`main` when none), and the user's Origin, Label and Description. Declared
+ * architectures replace the published ones: an architecture taken out of the settings leaves
+ * Release, and its indexes are then cleaned up like any file no index names.
  */
 export function distMeta(
   dist: string,
@@ -136,7 +138,8 @@ export function distMeta(
 ): ReleaseMeta {
   const archs = new Set<string>(options.architectures ?? []);
   const comps = new Set<string>(old?.components);
-  for (const a of [...(old?.architectures ?? []), ...used.architectures]) {
+  const before = options.architectures ? [] : old?.architectures ?? [];
+  for (const a of [...before, ...used.architectures]) {
     if (a !== "all" && a !== "source") archs.add(a);
   }
   for (const c of used.components) comps.add(c);

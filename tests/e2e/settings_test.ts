@@ -15,6 +15,7 @@ import { BACKENDS, type RepoBackend, withBackend } from "../_helpers/repo_backen
 
 const HELLO = "hello_2.10-3_amd64.deb";
 const NETBASE = "netbase_6.4_all.deb";
+const LZ4_ARM64 = "liblz4-1_1.9.4-1_arm64.deb";
 
 /** Every object with its etag: what "nothing written" compares. */
 async function snapshot(repo: RepoBackend): Promise<string[]> {
@@ -212,6 +213,51 @@ for (const backend of BACKENDS) {
       assert.equal(field(release3, "Architectures"), "amd64 arm64 armhf i386");
       assert.ok((await repo.readText("dists/all/contrib/binary-amd64/Packages"))!.includes(
         "Package: netbase",
+      ));
+    });
+  });
+
+  Deno.test(`mkrepo (${backend}): an architecture taken out of the settings leaves Release and its indexes go`, async () => {
+    await withBackend(backend, async (repo) => {
+      await repo.put(`pool/main/${HELLO}`, fixture(`deb/${HELLO}`));
+      await repo.put(`pool/main/${NETBASE}`, fixture(`deb/${NETBASE}`));
+      const first = await runMkrepo(repo, ["--deb-architectures", "amd64,arm64,i386"]);
+      assert.equal(first.code, 0, first.stderr);
+      const field = async (f: string) =>
+        new RegExp(`^${f}: (.*)$`, "m").exec((await repo.readText("dists/all/Release"))!)?.[1];
+      assert.equal(await field("Architectures"), "amd64 arm64 i386");
+      assert.ok((await repo.keys("dists/all/main/binary-arm64/")).length > 0);
+      await withApt({ sources: source(repo, { trusted: true }), arch: "arm64" }, async (apt) => {
+        assert.ok((await apt.update()).ok);
+        assert.deepEqual((await apt.listPackages()).map((p) => p.package), ["netbase"]);
+      });
+
+      const second = await runMkrepo(repo, ["--deb-architectures", "amd64", "--grace", "0"]);
+      assert.equal(second.code, 0, second.stderr);
+      assert.ok(second.summary.settingsChanged.includes("architectures: amd64 arm64 i386 → amd64"));
+      assert.equal(await field("Architectures"), "amd64");
+      // Nothing names them any more, and the grace is 0: gone in the same run.
+      assert.deepEqual(await repo.keys("dists/all/main/binary-arm64/"), []);
+      assert.deepEqual(await repo.keys("dists/all/main/binary-i386/"), []);
+      // An arm64 client no longer gets the Architecture: all packages it got before.
+      await withApt({ sources: source(repo, { trusted: true }), arch: "arm64" }, async (apt) => {
+        const u = await apt.update();
+        assert.ok(u.ok, u.stdout + u.stderr);
+        assert.deepEqual(await apt.listPackages(), []);
+      });
+      await withApt({ sources: source(repo, { trusted: true }) }, async (apt) => {
+        assert.ok((await apt.update()).ok);
+        assert.equal(await apt.policy("hello"), "2.10-3");
+        assert.equal(await apt.policy("netbase"), "6.4");
+      });
+
+      // A package of an architecture not declared is still indexed, under its architecture.
+      await repo.put(`pool/main/${LZ4_ARM64}`, fixture(`deb/${LZ4_ARM64}`));
+      const third = await runMkrepo(repo);
+      assert.equal(third.code, 0, third.stderr);
+      assert.equal(await field("Architectures"), "amd64 arm64");
+      assert.ok((await repo.readText("dists/all/main/binary-arm64/Packages"))!.includes(
+        "Package: liblz4-1",
       ));
     });
   });
