@@ -172,22 +172,28 @@ Deno.test("packageHasher() hashes streamed packages in place: only a file range 
   }
 });
 
+/**
+ * Hashes a local package of about 3 MiB as a local read does, and checks its digests: the header
+ * streamed (a first chunk past the size hashed in place), the payload handed over as a file
+ * range.
+ */
+async function hashLocalPackage(dir: string, i: number): Promise<void> {
+  const data = bytes(3 * MIB + i, i + 31);
+  const path = `${dir}/${i}.pkg`;
+  await Deno.writeFile(path, data);
+  const hasher = packageHasher(["md5", "sha256"], true);
+  await hasher.update(data.slice(0, 128 * 1024), true);
+  await hasher.updateFromFile(path, 128 * 1024);
+  await assertDigests([hasher], [data]);
+}
+
 Deno.test("packageHasher() starts the workers for packages read from local files one by one", async () => {
   setHashWorkers(2);
   const dir = await Deno.makeTempDir();
   try {
     const starts = hashPoolStats.workerStarts;
-    // As a local read does: the header streamed (a first chunk past the size hashed in place),
-    // the payload handed over as a file range. Each package is finished before the next.
-    for (let i = 0; i < 3; i++) {
-      const data = bytes(3 * MIB + i, i + 31);
-      const path = `${dir}/${i}.pkg`;
-      await Deno.writeFile(path, data);
-      const hasher = packageHasher(["md5", "sha256"], true);
-      await hasher.update(data.slice(0, 128 * 1024), true);
-      await hasher.updateFromFile(path, 128 * 1024);
-      await assertDigests([hasher], [data]);
-    }
+    // Each package is finished before the next.
+    for (let i = 0; i < 3; i++) await hashLocalPackage(dir, i);
     assert.ok(hashPoolStats.workerStarts > starts, "the workers never started");
   } finally {
     setHashWorkers(undefined);
@@ -199,23 +205,14 @@ Deno.test("packageHasher() starts the workers for packages read from local files
 Deno.test("stopHashWorkers() stops idle workers at once; a later job starts them again", async () => {
   setHashWorkers(2);
   const dir = await Deno.makeTempDir();
-  const hashFile = async (i: number) => {
-    const data = bytes(3 * MIB + i, i + 41);
-    const path = `${dir}/${i}.pkg`;
-    await Deno.writeFile(path, data);
-    const hasher = packageHasher(["md5", "sha256"], true);
-    await hasher.update(data.slice(0, 128 * 1024), true);
-    await hasher.updateFromFile(path, 128 * 1024);
-    await assertDigests([hasher], [data]);
-  };
   try {
-    for (let i = 0; i < 2; i++) await hashFile(i);
+    for (let i = 0; i < 2; i++) await hashLocalPackage(dir, i);
     const { workerStarts: starts, workerStops: stops } = hashPoolStats;
     assert.ok(starts > 0, "the workers never started");
     // Not 50 ms later, when the idle timer would have stopped them: now.
     stopHashWorkers();
     assert.equal(hashPoolStats.workerStops, stops + 1);
-    await hashFile(2);
+    await hashLocalPackage(dir, 2);
     assert.equal(hashPoolStats.workerStarts, starts + 1);
   } finally {
     setHashWorkers(undefined);
