@@ -17,7 +17,11 @@ await Deno.mkdir(rpmPackages, { recursive: true });
 for (const [from, to] of [["deb", debPool], ["rpm", rpmPackages]]) {
   for await (const e of Deno.readDir(join(root, "samples", from))) {
     if (e.isFile && /\.(deb|rpm)$/.test(e.name)) {
-      await Deno.copyFile(join(root, "samples", from, e.name), join(to, e.name));
+      const source = join(root, "samples", from, e.name);
+      await Deno.copyFile(source, join(to, e.name));
+      // The sample's own modification time: a second run then finds nothing changed.
+      const { mtime } = await Deno.stat(source);
+      if (mtime) await Deno.utime(join(to, e.name), mtime, mtime);
     }
   }
 }
