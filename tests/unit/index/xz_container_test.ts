@@ -2,7 +2,8 @@
  * xzStream(): raw LZMA2 blocks from the addon, each with its own dictionary, make one .xz
  * stream that xz (stopping after one stream), Python's lzma and mkrepo's own reader decode to
  * the texts in order; `xz --list` sees one stream, one block per part and CRC32 checks. An empty
- * text is a stream without blocks, as xz writes it. lzma2DictSize() names sizes LZMA2 can carry.
+ * text is a stream without blocks, as xz writes it. lzma2DictSize() names sizes LZMA2 can carry,
+ * no larger than the text.
  */
 import assert from "node:assert/strict";
 import { crc32 } from "node:zlib";
@@ -75,11 +76,13 @@ Deno.test("xzStream() of no block is the empty stream xz writes", async () => {
   assert.deepEqual(xzStream([]), xz.stdout);
 });
 
-Deno.test("lzma2DictSize() gives the smallest size LZMA2 names that holds the text", () => {
+Deno.test("lzma2DictSize() gives the largest size LZMA2 names that is no larger than the text", () => {
   assert.equal(lzma2DictSize(0, 8 << 20), 4096);
   assert.equal(lzma2DictSize(4096, 8 << 20), 4096);
-  assert.equal(lzma2DictSize(4097, 8 << 20), 6144);
-  assert.equal(lzma2DictSize(150_000, 8 << 20), 196_608);
-  assert.equal(lzma2DictSize(2_178_000, 8 << 20), 3 << 20);
+  assert.equal(lzma2DictSize(6143, 8 << 20), 4096);
+  assert.equal(lzma2DictSize(6144, 8 << 20), 6144);
+  assert.equal(lzma2DictSize(150_000, 8 << 20), 131_072);
+  assert.equal(lzma2DictSize(2_178_000, 8 << 20), 2 << 20);
+  assert.equal(lzma2DictSize(3 << 20, 8 << 20), 3 << 20);
   assert.equal(lzma2DictSize(50 << 20, 8 << 20), 8 << 20);
 });
