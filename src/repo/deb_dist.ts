@@ -24,6 +24,8 @@ export const FALLBACK_ARCHITECTURES = ["amd64", "arm64"];
 /** Release metadata and signing settings of a Debian update. */
 export interface DistOptions {
   architectures?: string[];
+  /** Components recognised in pool paths; published ones not among them leave Release. */
+  components?: string[];
   origin?: string;
   label?: string;
   description?: string;
@@ -125,10 +127,11 @@ export async function planDist(dist: string, ctx: DistContext): Promise<string |
 
 /**
  * A dist's Release fields: the architectures declared (else those published before) and those
- * its packages use (`all` aside; a fallback pair when there are none), the components published
- * before or used (`main` when none), and the user's Origin, Label and Description. Declared
- * architectures replace the published ones: an architecture taken out of the settings leaves
- * Release, and its indexes are then cleaned up like any file no index names.
+ * its packages use (`all` aside; a fallback pair when there are none), the components its
+ * packages use and those published before that are still declared (`main` when none), and the
+ * user's Origin, Label and Description. An architecture or component taken out of the settings
+ * leaves Release (unless packages still use it), and its indexes are then cleaned up like any
+ * file no index names.
  */
 export function distMeta(
   dist: string,
@@ -137,7 +140,8 @@ export function distMeta(
   used: { architectures: Iterable<string>; components: Iterable<string> },
 ): ReleaseMeta {
   const archs = new Set<string>(options.architectures ?? []);
-  const comps = new Set<string>(old?.components);
+  const declared = options.components;
+  const comps = new Set((old?.components ?? []).filter((c) => !declared || declared.includes(c)));
   const before = options.architectures ? [] : old?.architectures ?? [];
   for (const a of [...before, ...used.architectures]) {
     if (a !== "all" && a !== "source") archs.add(a);

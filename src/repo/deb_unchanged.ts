@@ -49,8 +49,8 @@ export async function planUnchanged(
   for (const [dist, { release }] of ctx.dists) {
     const base = `dists/${dist}/`;
     // The fields the run would write (architectures and components as published: the same
-    // inputs use no other), then the files and signatures.
-    const meta = distMeta(dist, options, release, { architectures: [], components: [] });
+    // inputs use the same ones), then the files and signatures.
+    const meta = distMeta(dist, options, release, release);
     const entries = [...release.entries].map(([path, checksums]) => ({ path, checksums }));
     if (!sameRelease(release, meta, entries)) return undefined;
     const whole = await wholeIndexes(storage, byKey, base, release);

@@ -79,8 +79,12 @@ export async function updateDebRepository(
   const byKey = new Map(objects.map((o) => [o.key, o]));
   const publishedDists = await readPublishedDists(storage, byKey);
 
+  // Declared components replace the published ones (the settings record them); without a
+  // declaration, those published are recognised too.
   const components = new Set(options.components ?? ["main"]);
-  for (const d of publishedDists.values()) d.release.components.forEach((c) => components.add(c));
+  if (!options.components) {
+    for (const d of publishedDists.values()) d.release.components.forEach((c) => components.add(c));
+  }
   undeclaredComponentWarnings(byKey.keys(), components).forEach((w) => events.warn(w));
   const summary = newSummary(options.path, "deb", options.dryRun ?? false);
   const cleanup = options.cleanup ?? emptyCleanupRecord();

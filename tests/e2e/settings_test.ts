@@ -251,7 +251,8 @@ for (const backend of BACKENDS) {
         assert.equal(await apt.policy("netbase"), "6.4");
       });
 
-      // A package of an architecture not declared is still indexed, under its architecture.
+      // A package of an architecture not declared is still indexed, under its architecture,
+      // and the next run with nothing new is up to date.
       await repo.put(`pool/main/${LZ4_ARM64}`, fixture(`deb/${LZ4_ARM64}`));
       const third = await runMkrepo(repo);
       assert.equal(third.code, 0, third.stderr);
@@ -259,6 +260,45 @@ for (const backend of BACKENDS) {
       assert.ok((await repo.readText("dists/all/main/binary-arm64/Packages"))!.includes(
         "Package: liblz4-1",
       ));
+      const fourth = await runMkrepo(repo);
+      assert.equal(fourth.code, 0, fourth.stderr);
+      assert.equal(fourth.summary.upToDate, true);
+    });
+  });
+
+  Deno.test(`mkrepo (${backend}): a component taken out of the settings leaves Release and its indexes go`, async () => {
+    await withBackend(backend, async (repo) => {
+      await repo.put(`pool/stable/main/${HELLO}`, fixture(`deb/${HELLO}`));
+      await repo.put(`pool/stable/contrib/${NETBASE}`, fixture(`deb/${NETBASE}`));
+      const first = await runMkrepo(repo, ["--deb-components", "main,contrib"]);
+      assert.equal(first.code, 0, first.stderr);
+      const field = async (f: string) =>
+        new RegExp(`^${f}: (.*)$`, "m").exec((await repo.readText("dists/stable/Release"))!)?.[1];
+      assert.equal(await field("Components"), "contrib main");
+      const both = source(repo, {
+        suite: "stable",
+        components: ["main", "contrib"],
+        trusted: true,
+      });
+      await withApt({ sources: both }, async (apt) => {
+        assert.ok((await apt.update()).ok);
+        assert.equal(await apt.policy("netbase"), "6.4");
+      });
+
+      await repo.remove(`pool/stable/contrib/${NETBASE}`);
+      const second = await runMkrepo(repo, ["--deb-components", "main", "--grace", "0"]);
+      assert.equal(second.code, 0, second.stderr);
+      assert.ok(second.summary.settingsChanged.includes("components: contrib main → main"));
+      assert.equal(await field("Components"), "main");
+      assert.deepEqual(await repo.keys("dists/stable/contrib/"), []);
+      const main = source(repo, { suite: "stable", trusted: true });
+      await withApt({ sources: main }, async (apt) => {
+        assert.ok((await apt.update()).ok);
+        assert.equal(await apt.policy("hello"), "2.10-3");
+      });
+      const third = await runMkrepo(repo);
+      assert.equal(third.code, 0, third.stderr);
+      assert.equal(third.summary.upToDate, true);
     });
   });
 
