@@ -24,8 +24,6 @@ export const FALLBACK_ARCHITECTURES = ["amd64", "arm64"];
 /** Release metadata and signing settings of a Debian update. */
 export interface DistOptions {
   architectures?: string[];
-  /** Components recognised in pool paths; published ones not among them leave Release. */
-  components?: string[];
   origin?: string;
   label?: string;
   description?: string;
@@ -66,7 +64,7 @@ export async function planDist(dist: string, ctx: DistContext): Promise<string |
     used.architectures.add(p.architecture);
   }
   for (const s of ctx.sources) used.components.add(poolPlace(s.key, components).component);
-  const meta = distMeta(dist, options, old?.release, used);
+  const meta = distMeta(dist, options, old?.release, used, components);
   const archList = meta.architectures;
   const compList = meta.components;
 
@@ -128,20 +126,20 @@ export async function planDist(dist: string, ctx: DistContext): Promise<string |
 /**
  * A dist's Release fields: the architectures declared (else those published before) and those
  * its packages use (`all` aside; a fallback pair when there are none), the components its
- * packages use and those published before that are still declared (`main` when none), and the
- * user's Origin, Label and Description. An architecture or component taken out of the settings
- * leaves Release (unless packages still use it), and its indexes are then cleaned up like any
- * file no index names.
+ * packages use and those published before that are still `recognised` in pool paths (`main`
+ * when none), and the user's Origin, Label and Description. An architecture or component taken
+ * out of the settings leaves Release (unless packages still use it), and its indexes are then
+ * cleaned up like any file no index names.
  */
 export function distMeta(
   dist: string,
   options: DistOptions,
   old: ParsedRelease | undefined,
   used: { architectures: Iterable<string>; components: Iterable<string> },
+  recognised: ReadonlySet<string>,
 ): ReleaseMeta {
   const archs = new Set<string>(options.architectures ?? []);
-  const declared = options.components;
-  const comps = new Set((old?.components ?? []).filter((c) => !declared || declared.includes(c)));
+  const comps = new Set((old?.components ?? []).filter((c) => recognised.has(c)));
   const before = options.architectures ? [] : old?.architectures ?? [];
   for (const a of [...before, ...used.architectures]) {
     if (a !== "all" && a !== "source") archs.add(a);

@@ -50,7 +50,7 @@ export async function planUnchanged(
     const base = `dists/${dist}/`;
     // The fields the run would write (architectures and components as published: the same
     // inputs use the same ones), then the files and signatures.
-    const meta = distMeta(dist, options, release, release);
+    const meta = distMeta(dist, options, release, release, new Set(release.components));
     const entries = [...release.entries].map(([path, checksums]) => ({ path, checksums }));
     if (!sameRelease(release, meta, entries)) return undefined;
     const whole = await wholeIndexes(storage, byKey, base, release);
