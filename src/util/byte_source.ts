@@ -2,8 +2,9 @@
  * What a package reader reads: a stream of an object's bytes (or, for a small local file, the
  * bytes read at once), plus, when the storage can offer it, the local file stretch that holds
  * the same bytes. Long stretches (a package's payload) can then be read by position, by the
- * thread that hashes them, instead of being pulled through the stream. The wiring builds sources (storage/storage.ts `readSource`) and passes them to
- * the readers, which never open storage or files themselves.
+ * thread that hashes them, instead of being pulled through the stream. The wiring builds
+ * sources (storage/storage.ts `readSource`) and passes them to the readers, which never open
+ * storage or files themselves.
  * @module
  */
 import type { LocalFileRange } from "./local_file.ts";
