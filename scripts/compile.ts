@@ -2,8 +2,9 @@
  * `deno task compile [--check] [--target TARGET]...`: builds single-file mkrepo executables
  * into `dist/mkrepo-<target>[.exe]` with `deno compile`, for five targets (or the ones named).
  *
- * The narrow permission set is baked into the binaries, worker modules found in the module
- * graph are passed with `--include`, and the build refuses to run when the version in
+ * The narrow permission set is baked into the binaries, the modules `deno compile` does not
+ * follow by itself (Workers', lazily imported ones: compile_plan.ts `findIncludes`) are passed
+ * with `--include`, and the build refuses to run when the version in
  * deno.json and src/version.ts differ (scripts/compile_plan.ts). `deno compile` downloads the
  * Deno runtime of each target ("denort") from dl.deno.land; where that host is unreachable the
  * script stops with a message saying so (DENORT_BIN can point at a local denort for the host
@@ -14,7 +15,7 @@ import { parseArgs } from "node:util";
 import {
   checkVersion,
   compileArgs,
-  findWorkerModules,
+  findIncludes,
   outputName,
   PERMISSIONS,
   PROGRAM,
@@ -75,13 +76,13 @@ async function main(argv: string[]): Promise<void> {
   let includes: string[];
   try {
     version = await checkVersion();
-    includes = await findWorkerModules();
+    includes = await findIncludes();
   } catch (err) {
     fail(err instanceof Error ? err.message : String(err));
   }
   console.error(`compile: mkrepo ${version} for ${targets.join(", ")}`);
   console.error(`compile: permissions ${PERMISSIONS.join(" ")}`);
-  console.error(`compile: worker modules ${includes.length ? includes.join(", ") : "(none)"}`);
+  console.error(`compile: --include ${includes.length ? includes.join(", ") : "(none)"}`);
 
   if (values.check) {
     if (!(await checkCompile(targets, includes))) fail("check failed (see above)");

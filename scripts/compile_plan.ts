@@ -1,7 +1,8 @@
 /**
  * What `deno task compile` builds, shared by the build and its offline check: the five
- * targets, the permissions baked into the binaries, the version stamp, the worker modules to
- * `--include` (found by walking the module graph) and the `deno compile` arguments.
+ * targets, the permissions baked into the binaries, the version stamp, the modules to
+ * `--include` (Workers' and lazily imported ones, found by walking the module graph) and the
+ * `deno compile` arguments.
  * @module
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -48,7 +49,8 @@ export const PERMISSIONS = [
 export const V8_FLAGS = "--v8-flags=--max-semi-space-size=2";
 
 /**
- * The program the binaries run, relative to the project root: the CLI module, which imports
+ * The program the binaries run, relative to the project root: the entry that answers `--version`
+ * and imports the CLI (run.ts, through a computed specifier: see `findIncludes`), which imports
  * each command's code only when it runs (mod.ts, the library's entry, loads all of it).
  */
 export const PROGRAM = "src/cli/main.ts";
@@ -120,15 +122,21 @@ export async function localModules(root: string, entry: string): Promise<string[
   return graph.modules.map((m) => m.specifier).filter((s) => s.startsWith("file:"));
 }
 
-const FOLLOWED = /new Worker\(\s*new URL\(\s*(["'`])([^"'`]+)\1\s*,\s*import\.meta\.url\s*\)/g;
+/** `new URL("./module.ts", import.meta.url)`: how a Worker's module or a lazy import is named. */
+const MODULE_URL = /new URL\(\s*(["'`])([^"'`]+)\1\s*,\s*import\.meta\.url\s*\)/.source;
+const WORKERS = new RegExp(/new Worker\(\s*/.source + MODULE_URL, "g");
+const LAZY_IMPORTS = new RegExp(/import\(\s*/.source + MODULE_URL + /\.href\s*,?\s*\)/.source, "g");
 
 /**
- * Finds the worker modules of the program's module graph (and of those workers' graphs), which
- * `deno compile` does not follow by itself: each `new Worker(...)` in a local module must be
- * written `new Worker(new URL("./module.ts", import.meta.url), ...)`, else this throws naming
- * the file. Returns the workers' paths relative to `root`, which they must be inside.
+ * Finds the modules `deno compile` must be told to `--include`, because it does not follow them
+ * by itself: the modules of Workers, and modules imported through a computed specifier (which
+ * `deno run` does not read at start-up; cli/main.ts), in the program's module graph and in theirs.
+ * Each must be named `new URL("./module.ts", import.meta.url)`, as
+ * `new Worker(new URL(...), ...)` or `import(new URL(...).href)`; a Worker or `import(new URL`
+ * in another form throws naming the file. Returns the paths relative to `root`, which they must
+ * be inside.
  */
-export async function findWorkerModules(root = ROOT, entry = PROGRAM): Promise<string[]> {
+export async function findIncludes(root = ROOT, entry = PROGRAM): Promise<string[]> {
   const rootUrl = pathToFileURL(root.endsWith("/") ? root : `${root}/`);
   const found = new Set<string>();
   const scanned = new Set<string>();
@@ -142,25 +150,36 @@ export async function findWorkerModules(root = ROOT, entry = PROGRAM): Promise<s
         ? specifier.slice(rootUrl.href.length)
         : specifier;
       const text = await Deno.readTextFile(new URL(specifier));
-      const created = text.match(/new Worker\(/g)?.length ?? 0;
-      const followed = [...text.matchAll(FOLLOWED)];
-      if (followed.length < created) {
+      const workers = [...text.matchAll(WORKERS)];
+      if (workers.length < (text.match(/new Worker\(/g)?.length ?? 0)) {
         throw new Error(
           `${rel} creates a Worker in a form this script cannot follow; write it as ` +
             '`new Worker(new URL("./module.ts", import.meta.url), { type: "module" })`',
         );
       }
-      for (const m of followed) {
-        const worker = new URL(m[2], specifier);
-        if (!worker.href.startsWith(rootUrl.href)) {
-          throw new Error(`${rel} creates a Worker from ${m[2]}, outside the project`);
+      const lazy = [...text.matchAll(LAZY_IMPORTS)];
+      if (lazy.length < (text.match(/import\(\s*new URL\(/g)?.length ?? 0)) {
+        throw new Error(
+          `${rel} imports a computed URL in a form this script cannot follow; write it as ` +
+            '`import(new URL("./module.ts", import.meta.url).href)`',
+        );
+      }
+      for (
+        const [what, m] of [
+          ...workers.map((m) => ["creates a Worker from", m] as const),
+          ...lazy.map((m) => ["imports", m] as const),
+        ]
+      ) {
+        const module = new URL(m[2], specifier);
+        if (!module.href.startsWith(rootUrl.href)) {
+          throw new Error(`${rel} ${what} ${m[2]}, outside the project`);
         }
-        if (!(await Deno.stat(worker).then((s) => s.isFile, () => false))) {
-          throw new Error(`${rel} creates a Worker from ${m[2]}, which does not exist`);
+        if (!(await Deno.stat(module).then((s) => s.isFile, () => false))) {
+          throw new Error(`${rel} ${what} ${m[2]}, which does not exist`);
         }
-        const workerRel = worker.href.slice(rootUrl.href.length);
-        if (!found.has(workerRel)) entries.push(worker.href);
-        found.add(workerRel);
+        const moduleRel = module.href.slice(rootUrl.href.length);
+        if (!found.has(moduleRel)) entries.push(module.href);
+        found.add(moduleRel);
       }
     }
   }

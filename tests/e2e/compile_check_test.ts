@@ -1,15 +1,16 @@
 /**
- * What `deno task compile` (and its offline `--check`) builds from: the worker modules found
- * in the module graph, on this project and on throwaway projects in a temporary folder (a
- * worker in a form the script cannot follow, nested workers, a missing worker, an import that
- * does not resolve), and the baked-in permissions against the README.
+ * What `deno task compile` (and its offline `--check`) builds from: the modules to `--include`
+ * (Workers' and lazily imported ones) found in the module graph, on this project and on
+ * throwaway projects in a temporary folder (a worker or a computed import in a form the script
+ * cannot follow, nested workers, a lazily imported module's own workers, a missing worker, an
+ * import that does not resolve), and the baked-in permissions against the README.
  * @module
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   compileArgs,
-  findWorkerModules,
+  findIncludes,
   PERMISSIONS,
   ROOT,
   V8_FLAGS,
@@ -45,8 +46,35 @@ async function withProject(
 const FOLLOWED = (module: string) =>
   `export const start = () => new Worker(new URL("${module}", import.meta.url), { type: "module" });\n`;
 
-Deno.test("compile: mkrepo's worker module is found in its module graph", async () => {
-  assert.deepEqual(await findWorkerModules(), ["src/reader/hash_worker.ts"]);
+Deno.test("compile: mkrepo's lazily imported CLI and its worker module are found", async () => {
+  // run.ts is reached only through main.ts's computed import, the worker only through run.ts.
+  assert.deepEqual(await findIncludes(), ["src/cli/run.ts", "src/reader/hash_worker.ts"]);
+});
+
+const LAZY = (module: string) =>
+  `export const load = () =>\n  import(\n    new URL("${module}", import.meta.url).href\n  );\n`;
+
+Deno.test("compile: lazily imported modules are found, and what they import in turn", async () => {
+  await withProject({
+    "src/a.ts": LAZY("./l.ts"),
+    "src/l.ts": FOLLOWED("./w.ts"),
+    "src/w.ts": "postMessage(1);\n",
+  }, async (root) => {
+    assert.deepEqual(await findIncludes(root, "mod.ts"), ["src/l.ts", "src/w.ts"]);
+  });
+});
+
+Deno.test("compile: an import of a computed URL in another form fails, naming the file", async () => {
+  await withProject({
+    "src/a.ts":
+      'export const load = () => import(new URL("./l.ts", import.meta.url).toString());\n',
+    "src/l.ts": "export const x = 1;\n",
+  }, async (root) => {
+    await assert.rejects(
+      findIncludes(root, "mod.ts"),
+      /^Error: src\/a\.ts imports a computed URL in a form this script cannot follow/,
+    );
+  });
 });
 
 Deno.test("compile: a Worker created from a variable fails, naming the file", async () => {
@@ -56,7 +84,7 @@ Deno.test("compile: a Worker created from a variable fails, naming the file", as
     "src/w.ts": "postMessage(1);\n",
   }, async (root) => {
     await assert.rejects(
-      findWorkerModules(root, "mod.ts"),
+      findIncludes(root, "mod.ts"),
       /^Error: src\/a\.ts creates a Worker in a form this script cannot follow/,
     );
   });
@@ -68,7 +96,7 @@ Deno.test("compile: one followed and one unfollowed Worker in a file still fails
     "src/w.ts": "postMessage(1);\n",
   }, async (root) => {
     await assert.rejects(
-      findWorkerModules(root, "mod.ts"),
+      findIncludes(root, "mod.ts"),
       /src\/a\.ts creates a Worker in a form/,
     );
   });
@@ -80,14 +108,14 @@ Deno.test("compile: workers in the followed form are found, workers of workers t
     "src/w.ts": FOLLOWED("./deep/v.ts"),
     "src/deep/v.ts": "postMessage(1);\n",
   }, async (root) => {
-    assert.deepEqual(await findWorkerModules(root, "mod.ts"), ["src/deep/v.ts", "src/w.ts"]);
+    assert.deepEqual(await findIncludes(root, "mod.ts"), ["src/deep/v.ts", "src/w.ts"]);
   });
 });
 
 Deno.test("compile: a worker module that does not exist fails", async () => {
   await withProject({ "src/a.ts": FOLLOWED("./gone.ts") }, async (root) => {
     await assert.rejects(
-      findWorkerModules(root, "mod.ts"),
+      findIncludes(root, "mod.ts"),
       /src\/a\.ts creates a Worker from \.\/gone\.ts, which does not exist/,
     );
   });
@@ -96,7 +124,7 @@ Deno.test("compile: a worker module that does not exist fails", async () => {
 Deno.test("compile: an import that does not resolve fails", async () => {
   await withProject({ "src/a.ts": 'export * from "./missing.ts";\n' }, async (root) => {
     await assert.rejects(
-      findWorkerModules(root, "mod.ts"),
+      findIncludes(root, "mod.ts"),
       /module graph of mod\.ts does not resolve/,
     );
   });
