@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import { main } from "./src/cli/run.ts";
+import { runCli as main } from "./src/cli/run.ts";
 
 export { type UpdateOptions, updateRepository } from "./src/repo/update.ts";
 export { type RepoSummary, type RunEvents, silentEvents } from "./src/repo/run_types.ts";
@@ -24,7 +24,7 @@ export type { ObjectInfo, Storage, WriteOptions } from "./src/storage/storage.ts
 export { MkrepoError } from "./src/errors.ts";
 export { createSigner, type Signer } from "./src/sign/signer.ts";
 export { generateKey } from "./src/sign/keygen.ts";
-export { main } from "./src/cli/run.ts";
+export { runCli as main } from "./src/cli/run.ts";
 
 if (import.meta.main) {
   Deno.exitCode = await main(Deno.args);

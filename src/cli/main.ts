@@ -24,7 +24,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const cli: typeof import("./run.ts") = await import(
     new URL("./run.ts", import.meta.url).href
   );
-  return await cli.main(argv);
+  return await cli.runCli(argv);
 }
 
 if (import.meta.main) {

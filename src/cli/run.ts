@@ -41,7 +41,7 @@ function errorMessage(err: unknown): string {
 }
 
 /** Runs mkrepo with the given arguments; returns the exit code. Never exits by itself. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function runCli(argv: readonly string[]): Promise<number> {
   const { parseCli } = await import("./args.ts");
   let opts: CliOptions;
   try {
