@@ -43,6 +43,15 @@ async function withProject(
   }
 }
 
+/** findIncludes() of a throwaway project holding `files` (its mod.ts imports src/a.ts). */
+async function includesOf(files: Record<string, string>): Promise<string[]> {
+  let found: string[] = [];
+  await withProject(files, async (root) => {
+    found = await findIncludes(root, "mod.ts");
+  });
+  return found;
+}
+
 const FOLLOWED = (module: string) =>
   `export const start = () => new Worker(new URL("${module}", import.meta.url), { type: "module" });\n`;
 
@@ -54,80 +63,76 @@ Deno.test("compile: mkrepo's lazily imported CLI and its worker module are found
 const LAZY = (module: string) =>
   `export const load = () =>\n  import(\n    new URL("${module}", import.meta.url).href\n  );\n`;
 
-Deno.test("compile: lazily imported modules are found, and what they import in turn", async () => {
-  await withProject({
-    "src/a.ts": LAZY("./l.ts"),
-    "src/l.ts": FOLLOWED("./w.ts"),
-    "src/w.ts": "postMessage(1);\n",
-  }, async (root) => {
-    assert.deepEqual(await findIncludes(root, "mod.ts"), ["src/l.ts", "src/w.ts"]);
-  });
-});
-
 Deno.test("compile: an import of a computed URL in another form fails, naming the file", async () => {
-  await withProject({
-    "src/a.ts":
-      'export const load = () => import(new URL("./l.ts", import.meta.url).toString());\n',
-    "src/l.ts": "export const x = 1;\n",
-  }, async (root) => {
-    await assert.rejects(
-      findIncludes(root, "mod.ts"),
-      /^Error: src\/a\.ts imports a computed URL in a form this script cannot follow/,
-    );
-  });
+  await assert.rejects(
+    includesOf({
+      "src/a.ts":
+        'export const load = () => import(new URL("./l.ts", import.meta.url).toString());\n',
+      "src/l.ts": "export const x = 1;\n",
+    }),
+    /^Error: src\/a\.ts imports a computed URL in a form this script cannot follow/,
+  );
 });
 
 Deno.test("compile: a Worker created from a variable fails, naming the file", async () => {
-  await withProject({
-    "src/a.ts": 'const url = new URL("./w.ts", import.meta.url);\n' +
-      'export const start = () => new Worker(url, { type: "module" });\n',
-    "src/w.ts": "postMessage(1);\n",
-  }, async (root) => {
-    await assert.rejects(
-      findIncludes(root, "mod.ts"),
-      /^Error: src\/a\.ts creates a Worker in a form this script cannot follow/,
-    );
-  });
+  await assert.rejects(
+    includesOf({
+      "src/a.ts": 'const url = new URL("./w.ts", import.meta.url);\n' +
+        'export const start = () => new Worker(url, { type: "module" });\n',
+      "src/w.ts": "postMessage(1);\n",
+    }),
+    /^Error: src\/a\.ts creates a Worker in a form this script cannot follow/,
+  );
 });
 
 Deno.test("compile: one followed and one unfollowed Worker in a file still fails", async () => {
-  await withProject({
-    "src/a.ts": FOLLOWED("./w.ts") + 'export const other = () => new Worker("./w.ts");\n',
-    "src/w.ts": "postMessage(1);\n",
-  }, async (root) => {
-    await assert.rejects(
-      findIncludes(root, "mod.ts"),
-      /src\/a\.ts creates a Worker in a form/,
-    );
-  });
+  await assert.rejects(
+    includesOf({
+      "src/a.ts": FOLLOWED("./w.ts") + 'export const other = () => new Worker("./w.ts");\n',
+      "src/w.ts": "postMessage(1);\n",
+    }),
+    /src\/a\.ts creates a Worker in a form/,
+  );
 });
 
-Deno.test("compile: workers in the followed form are found, workers of workers too", async () => {
-  await withProject({
-    "src/a.ts": FOLLOWED("./w.ts"),
-    "src/w.ts": FOLLOWED("./deep/v.ts"),
-    "src/deep/v.ts": "postMessage(1);\n",
-  }, async (root) => {
-    assert.deepEqual(await findIncludes(root, "mod.ts"), ["src/deep/v.ts", "src/w.ts"]);
+const FOUND: { label: string; files: Record<string, string>; includes: string[] }[] = [
+  {
+    label: "workers in the followed form, workers of workers too",
+    files: {
+      "src/a.ts": FOLLOWED("./w.ts"),
+      "src/w.ts": FOLLOWED("./deep/v.ts"),
+      "src/deep/v.ts": "postMessage(1);\n",
+    },
+    includes: ["src/deep/v.ts", "src/w.ts"],
+  },
+  {
+    label: "lazily imported modules, and what they start in turn",
+    files: {
+      "src/a.ts": LAZY("./l.ts"),
+      "src/l.ts": FOLLOWED("./w.ts"),
+      "src/w.ts": "postMessage(1);\n",
+    },
+    includes: ["src/l.ts", "src/w.ts"],
+  },
+];
+for (const { label, files, includes } of FOUND) {
+  Deno.test(`compile: ${label} are found`, async () => {
+    assert.deepEqual(await includesOf(files), includes);
   });
-});
+}
 
 Deno.test("compile: a worker module that does not exist fails", async () => {
-  await withProject({ "src/a.ts": FOLLOWED("./gone.ts") }, async (root) => {
-    await assert.rejects(
-      findIncludes(root, "mod.ts"),
-      /src\/a\.ts creates a Worker from \.\/gone\.ts, which does not exist/,
-    );
-  });
+  await assert.rejects(
+    includesOf({ "src/a.ts": FOLLOWED("./gone.ts") }),
+    /src\/a\.ts creates a Worker from \.\/gone\.ts, which does not exist/,
+  );
 });
 
 Deno.test("compile: an import that does not resolve fails", async () => {
-  await withProject({ "src/a.ts": 'export * from "./missing.ts";\n' }, async (root) => {
-    await assert.rejects(
-      findIncludes(root, "mod.ts"),
-      /module graph of mod\.ts does not resolve/,
-    );
-  });
+  await assert.rejects(
+    includesOf({ "src/a.ts": 'export * from "./missing.ts";\n' }),
+    /module graph of mod\.ts does not resolve/,
+  );
 });
 
 Deno.test("compile: the baked-in permissions are the README's narrow set", async () => {
