@@ -6,7 +6,7 @@
  * `--version` itself.
  * @module
  */
-import type { CliOptions } from "./args.ts";
+import { type CliOptions, parseCli } from "./args.ts";
 import { helpText } from "./help.ts";
 import { Reporter } from "./reporter.ts";
 import { formatError, MkrepoError, redactUrls } from "../errors.ts";
@@ -42,7 +42,6 @@ function errorMessage(err: unknown): string {
 
 /** Runs mkrepo with the given arguments; returns the exit code. Never exits by itself. */
 export async function runCli(argv: readonly string[]): Promise<number> {
-  const { parseCli } = await import("./args.ts");
   let opts: CliOptions;
   try {
     opts = parseCli(argv);
