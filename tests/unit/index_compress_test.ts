@@ -2,7 +2,7 @@
  * encodeIndex(): the xz form of an index is one .xz stream that xzcat, Python's lzma and
  * mkrepo's own reader decode to the open bytes: at preset 6 in one block, at preset 6 in two
  * blocks compressed at once (large indexes), and at the fast preset (very large ones), also when
- * the text comes in pieces and passes the line midway.
+ * the text comes in pieces and passes the line midway; no block has a dictionary over 1 MiB.
  */
 import assert from "node:assert/strict";
 import { encodeIndex } from "../../src/index/compress.ts";
@@ -25,18 +25,23 @@ const text = Array.from(
   (_, i) => `Package: p${i}\nVersion: 1.${i % 7}\nDescription: entry ${i}\n\n`,
 ).join("");
 
-/** Streams and blocks of an .xz file, as `xz --list --robot` counts them. */
-async function xzLayout(xz: Uint8Array): Promise<{ streams: number; blocks: number }> {
+/**
+ * Streams and blocks of an .xz file, as `xz --list --robot -vv` counts them, and each block's
+ * filter chain ("--lzma2=dict=1MiB").
+ */
+async function xzLayout(
+  xz: Uint8Array,
+): Promise<{ streams: number; blocks: number; filters: string[] }> {
   const file = await Deno.makeTempFile({ suffix: ".xz" });
   try {
     await Deno.writeFile(file, xz);
-    const out = await new Deno.Command("xz", { args: ["--list", "--robot", file] }).output();
+    const out = await new Deno.Command("xz", { args: ["--list", "--robot", "-vv", file] })
+      .output();
     assert.ok(out.success, new TextDecoder().decode(out.stderr));
-    const line = new TextDecoder().decode(out.stdout).split("\n").find((l) =>
-      l.startsWith("file\t")
-    );
-    const [, streams, blocks] = line!.split("\t");
-    return { streams: Number(streams), blocks: Number(blocks) };
+    const lines = new TextDecoder().decode(out.stdout).split("\n").map((l) => l.split("\t"));
+    const [, streams, blocks] = lines.find(([kind]) => kind === "file")!;
+    const filters = lines.filter(([kind]) => kind === "block").map((fields) => fields.at(-1)!);
+    return { streams: Number(streams), blocks: Number(blocks), filters };
   } finally {
     await Deno.remove(file);
   }
@@ -63,7 +68,8 @@ for (const { label, fastAbove, splitAbove, blocks, piece } of cases) {
       xzSplitAbove: splitAbove,
     });
     const xz = outputs.get("xz")!.data;
-    assert.deepEqual(await xzLayout(xz), { streams: 1, blocks });
+    const layout = await xzLayout(xz);
+    assert.deepEqual({ streams: layout.streams, blocks: layout.blocks }, { streams: 1, blocks });
     const plain = new TextEncoder().encode(text);
     assert.equal(open.sha256, hashBytes(plain, ["sha256"]).sha256);
     assert.deepEqual(await decodeWith("xzcat", [], xz), plain);
@@ -82,3 +88,24 @@ for (const { label, fastAbove, splitAbove, blocks, piece } of cases) {
     assert.notDeepEqual(other.outputs.get("xz")!.data, xz);
   });
 }
+
+Deno.test("encodeIndex() gives no xz block a dictionary over 1 MiB (encoder and decoder memory)", async () => {
+  // 3.5 MB: two halves of 1.75 MB at preset 6, which would otherwise get 1.5 MiB each.
+  const large = Array.from(
+    { length: 40_000 },
+    (_, i) =>
+      `Package: lib${i}-${(i * 7919) % 10007}\nVersion: ${i % 13}.${i % 101}-${i}\n` +
+      `Description: entry ${i} of a large index\nSize: ${i * 31}\n\n`,
+  ).join("");
+  assert.ok(large.length > 3_000_000);
+  const { outputs } = await encodeIndex([large], ["xz"], ["sha256"]);
+  const layout = await xzLayout(outputs.get("xz")!.data);
+  assert.deepEqual(layout, {
+    streams: 1,
+    blocks: 2,
+    filters: ["--lzma2=dict=1MiB", "--lzma2=dict=1MiB"],
+  });
+  // The fast preset's single block, too.
+  const fast = await encodeIndex([large], ["xz"], ["sha256"], { xzFastAbove: 1024 });
+  assert.deepEqual((await xzLayout(fast.outputs.get("xz")!.data)).filters, ["--lzma2=dict=1MiB"]);
+});
