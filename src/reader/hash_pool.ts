@@ -94,7 +94,7 @@ export class PoolWorker {
       const m = e.data;
       if (m.t === "ready") {
         this.ready = true;
-        pool.proven = true;
+        pool.started();
       } else if (m.t === "ack") {
         this.queued -= m.length;
         giveBuffer(m.buffer);
@@ -155,7 +155,9 @@ class HashPool {
   #fileJobs = 0;
   #broken = false;
   /** A worker has started once: later ones are given jobs before they are ready. */
-  proven = false;
+  #proven = false;
+  /** Jobs waiting for the first worker to be ready (or for the pool to fail). */
+  #startWaiters: (() => void)[] = [];
   #nextId = 1;
   #idleTimer?: ReturnType<typeof setTimeout>;
 
@@ -165,7 +167,7 @@ class HashPool {
 
   /**
    * A job starts (`forFile`: with a local file range): returns the worker to use, or undefined
-   * to hash in place.
+   * to hash in place (or, while the workers start, to wait for them: starting()).
    */
   begin(forFile: boolean): PoolWorker | undefined {
     this.#active++;
@@ -187,15 +189,43 @@ class HashPool {
         this.#shutdown();
       }
     }
+    return this.assign();
+  }
+
+  /**
+   * The least busy worker that may take a job (counted on it), or undefined. Only for a job
+   * that begin() counted already.
+   */
+  assign(): PoolWorker | undefined {
     let best: PoolWorker | undefined;
     for (const w of this.#workers) {
-      if (w.dead || !(w.ready || this.proven)) continue;
+      if (w.dead || !(w.ready || this.#proven)) continue;
       if (!best || w.jobs < best.jobs || (w.jobs === best.jobs && w.queued < best.queued)) {
         best = w;
       }
     }
     if (best) best.jobs++;
     return best;
+  }
+
+  /**
+   * While the workers are starting for the first time (none ready yet), a promise that settles
+   * once one is ready or the pool has failed; undefined otherwise. A job handed a local file
+   * range waits for it rather than hash the whole range on the calling thread.
+   */
+  starting(): Promise<void> | undefined {
+    if (this.#proven || this.#broken || !this.#workers.some((w) => !w.dead)) return undefined;
+    return new Promise((resolve) => this.#startWaiters.push(resolve));
+  }
+
+  /** A worker is ready: the worker module loads, so later workers get jobs before they are. */
+  started(): void {
+    this.#proven = true;
+    this.#wakeStartWaiters();
+  }
+
+  #wakeStartWaiters(): void {
+    for (const wake of this.#startWaiters.splice(0)) wake();
   }
 
   /** A job has finished (or was abandoned). */
@@ -228,6 +258,7 @@ class HashPool {
     if (!worker.ready) this.#broken = true;
     worker.kill(message);
     this.#workers = this.#workers.filter((w) => w !== worker);
+    if (this.#broken) this.#wakeStartWaiters();
   }
 
   #shutdown(): void {
@@ -235,6 +266,7 @@ class HashPool {
     if (workers.length > 0) hashPoolStats.workerStops++;
     this.#workers = [];
     for (const w of workers) w.kill("hash pool stopped");
+    this.#wakeStartWaiters();
   }
 }
 

@@ -202,6 +202,41 @@ Deno.test("packageHasher() starts the workers for packages read from local files
   }
 });
 
+Deno.test("packageHasher() jobs begun while the workers first start wait for them, not hash in place", async () => {
+  // A fresh process: in this one a worker has started already (then jobs never wait).
+  const dir = await Deno.makeTempDir();
+  try {
+    const sizes = [3 * MIB, 3 * MIB + 1, 3 * MIB + 2, 3 * MIB + 3];
+    for (const [i, n] of sizes.entries()) await Deno.writeFile(`${dir}/${i}`, bytes(n, i + 41));
+    const hashing = new URL("../../../src/reader/hashing.ts", import.meta.url).href;
+    // Four local packages begun at once, as a run reads them: the first alone is in place.
+    const script = `
+      import { hashPoolStats, packageHasher, setHashWorkers } from ${JSON.stringify(hashing)};
+      setHashWorkers(2);
+      const sums = await Promise.all([0, 1, 2, 3].map(async (i) => {
+        const hasher = packageHasher(["md5", "sha256"], true);
+        await hasher.updateFromFile(${JSON.stringify(dir)} + "/" + i, 0);
+        return await hasher.digest();
+      }));
+      console.log(JSON.stringify({ sums, stats: hashPoolStats }));
+    `;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--ext=ts", script],
+      stderr: "inherit",
+    }).output();
+    assert.ok(out.success);
+    const { sums, stats } = JSON.parse(new TextDecoder().decode(out.stdout));
+    for (const [i, n] of sizes.entries()) {
+      const data = bytes(n, i + 41);
+      assert.deepEqual(sums[i], { size: n, md5: hex("md5", data), sha256: hex("sha256", data) });
+    }
+    assert.equal(stats.remoteJobs, 3);
+    assert.equal(stats.workerFileBytes, sizes[1] + sizes[2] + sizes[3]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("stopHashWorkers() stops idle workers at once; a later job starts them again", async () => {
   setHashWorkers(2);
   const dir = await Deno.makeTempDir();
