@@ -8,9 +8,10 @@
  *   jobs never overlap until the workers run. While they run, streamed jobs go to them too.
  *   Sources without a file (S3) never start them: the main thread hashes while it waits for
  *   the network (over moto the workers saved no time and their isolates cost 20–25 MiB);
- * - jobs go to the least busy worker (in place until a first worker has started, which proves
- *   the worker module loads); the workers stop once no job is left for 50 ms, so the process
- *   can exit, or at once when a run's reading is over (`stopHashWorkers()`);
+ * - jobs go to the least busy worker; those begun before a first worker has started (which
+ *   proves the worker module loads) wait for it (hash_jobs.ts WaitingJob); the workers stop
+ *   once no job is left for 50 ms, so the process can exit, or at once when a run's reading is
+ *   over (`stopHashWorkers()`);
  * - a worker acknowledges every data message once hashed; a worker with more than 4 MiB queued
  *   makes its jobs' callers wait (backpressure);
  * - if a worker cannot start (e.g. a compiled binary without the worker module), hashing falls
