@@ -49,6 +49,8 @@ export interface WorkerJob {
 /** Bytes posted to one worker and not yet hashed before update() asks the caller to wait. */
 export const QUEUE_LIMIT = 4 * 1024 * 1024;
 const MAX_WORKERS = 8;
+/** Longest a job waits for the first worker to start before it is hashed in place. */
+const START_WAIT_MS = 10_000;
 /** Idle time after which the workers stop (the next package read may be about to start). */
 const IDLE_MS = 50;
 
@@ -216,7 +218,15 @@ class HashPool {
    */
   starting(): Promise<void> | undefined {
     if (this.#proven || this.#broken || !this.#workers.some((w) => !w.dead)) return undefined;
-    return new Promise((resolve) => this.#startWaiters.push(resolve));
+    return new Promise((resolve) => {
+      // A worker that neither starts nor fails must not hold the run: the job then goes in place.
+      const timer = setTimeout(resolve, START_WAIT_MS);
+      Deno.unrefTimer(timer);
+      this.#startWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** A worker is ready: the worker module loads, so later workers get jobs before they are. */
