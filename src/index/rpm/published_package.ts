@@ -9,6 +9,7 @@
  */
 import type { RpmChangelogEntry, RpmFile, RpmPackage } from "../../record/rpm_package.ts";
 import { canonicalFilelists, canonicalOther, canonicalPrimary } from "./canonical_xml.ts";
+import { ownString as own } from "../../util/own_string.ts";
 import { packageIdentity } from "./filelists_xml.ts";
 import {
   filelistsFromXml,
@@ -20,14 +21,6 @@ import {
 } from "./read_metadata.ts";
 
 const decoder = new TextDecoder();
-
-/**
- * A copy of `s` that does not keep the string it was sliced from alive (V8 makes slices of 13
- * characters or more views of their parent): the fragment's text is garbage once read.
- */
-function own(s: string): string {
-  return s.length < 13 ? s : (s + " ").slice(0, -1);
-}
 
 /** A fragment the writer would write back as it is; `files`: its primary file entries. */
 interface Verbatim {
