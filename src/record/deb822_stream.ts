@@ -11,6 +11,8 @@ import { type Deb822Options, fail, parseParagraph } from "./deb822.ts";
 export interface ReadParagraphsOptions extends Deb822Options {
   /** Largest paragraph accepted, in UTF-16 code units (default 16 MiB). */
   maxParagraph?: number;
+  /** Called with each chunk of the stream once it is decoded (nothing refers to it then). */
+  done?: (chunk: Uint8Array) => void;
 }
 
 /**
@@ -46,7 +48,10 @@ export async function* readParagraphTexts(
   for await (const batch of readParagraphBatches(stream, options)) yield* batch;
 }
 
-/** As readParagraphTexts, one array of paragraph texts per decoded chunk of the stream. */
+/** Bytes decoded at a time: the strings stay below V8's large-object size (128 KiB). */
+const DECODE_SLICE = 32 * 1024;
+
+/** As readParagraphTexts, one array of paragraph texts per decoded slice of the stream. */
 export async function* readParagraphBatches(
   stream: ReadableStream<Uint8Array>,
   options: ReadParagraphsOptions = {},
@@ -57,12 +62,24 @@ export async function* readParagraphBatches(
   const reader = stream.getReader();
   let pending = "";
   let finished = false;
+  let chunk: Uint8Array | undefined; // read and not yet decoded
+  let at = 0;
   try {
     while (!finished) {
-      const { done, value } = await reader.read();
+      if (!chunk || at >= chunk.length) {
+        if (chunk) options.done?.(chunk);
+        const { done, value } = await reader.read();
+        chunk = done ? undefined : value;
+        at = 0;
+        finished = done;
+      }
       let text: string;
       try {
-        text = done ? decoder.decode() : decoder.decode(value, { stream: true });
+        // Decoded in slices: a longer string is allocated among V8's old objects at once, and
+        // stays there as garbage until a full collection (an index read again to be written).
+        text = chunk
+          ? decoder.decode(chunk.subarray(at, at += DECODE_SLICE), { stream: true })
+          : decoder.decode();
       } catch (cause) {
         throw new MkrepoError({
           code: opts.code!,
@@ -71,7 +88,6 @@ export async function* readParagraphBatches(
           cause,
         });
       }
-      finished = done;
       pending += text;
       const batch: string[] = [];
       let start = 0;
