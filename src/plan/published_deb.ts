@@ -14,6 +14,7 @@ import { parseParagraph } from "../record/deb822.ts";
 import { readParagraphBatches } from "../record/deb822_stream.ts";
 import { compressionOf, decompress } from "../util/decompress.ts";
 import { MkrepoError } from "../errors.ts";
+import { giveBuffer } from "../util/buffer_pool.ts";
 import { hashBytes, MultiHasher } from "../util/multi_hasher.ts";
 import { type ParsedRelease, parseRelease } from "../index/deb/release_file.ts";
 import { debArchitectureProblem, debNameProblem, debVersionProblem } from "../record/deb_fields.ts";
@@ -23,6 +24,7 @@ import {
   packageFromParagraph,
   sourceFromParagraph,
 } from "../index/deb/paragraph_records.ts";
+import { IndexedDebPackage } from "../index/deb/paragraphs.ts";
 
 /** A component name: archive-area segments (`main`, `non-free-firmware`, `updates/main`). */
 const COMPONENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*(\/[A-Za-z0-9][A-Za-z0-9._+-]*)*$/;
@@ -60,8 +62,12 @@ export function debRecordCurrent(
   hashes: readonly HashName[],
 ): boolean {
   const checksums = "checksums" in record ? record.checksums : record.files[0]?.checksums;
-  return checksums?.size === object.size && Math.abs(record.mtime - object.mtime) < 1 &&
-    ("checksums" in record ? hasDigests(record.checksums, hashes) : true);
+  const digests = record instanceof IndexedDebPackage
+    ? record.carries(hashes)
+    : "checksums" in record
+    ? hasDigests(record.checksums, hashes)
+    : true;
+  return checksums?.size === object.size && Math.abs(record.mtime - object.mtime) < 1 && digests;
 }
 
 const MAX_INDEX_BYTES = 512 * 1024 * 1024;
@@ -82,9 +88,14 @@ function pickVariant(base: string, exists: (key: string) => boolean): string | u
 
 /**
  * The paragraphs of an index, as texts, one batch per decoded chunk; `open` is fed the
- * decompressed bytes (to check them against Release).
+ * decompressed bytes (to check them against Release). repo/published_paragraphs.ts reads an
+ * index again through it, so that paragraph numbers (ParagraphPlace) are the same both times.
  */
-async function* paragraphsOf(storage: Storage, key: string, open: MultiHasher) {
+export async function* paragraphsOf(
+  storage: Storage,
+  key: string,
+  open: MultiHasher,
+): AsyncGenerator<string[]> {
   const name = key.slice(key.lastIndexOf("/") + 1);
   const base = name.startsWith("Sources") ? "Sources" : "Packages";
   const compression = compressionOf(name, base, { key });
@@ -100,8 +111,10 @@ async function* paragraphsOf(storage: Storage, key: string, open: MultiHasher) {
       },
     }),
   );
+  // A local file is read into pooled buffers, given back once decoded: no garbage per megabyte.
+  const done = storage.localFile ? (chunk: Uint8Array) => giveBuffer(chunk.buffer) : undefined;
   try {
-    yield* readParagraphBatches(stream, { key: storage.describe(key) });
+    yield* readParagraphBatches(stream, { key: storage.describe(key), done });
   } catch (err) {
     throw indexError(storage, key, err);
   }
@@ -157,11 +170,21 @@ export async function readPublishedDists(
   return dists;
 }
 
+/** Options of readPublishedDeb. */
+export interface ReadPublishedDebOptions {
+  /**
+   * Hold the packages of canonical paragraphs by place (ParagraphPlace), not by text: their
+   * writer must then be given the PublishedParagraphs that reads them again.
+   */
+  byPlace?: boolean;
+}
+
 /** Reads the published state of every dist found in the listing (`dists`: already read). */
 export async function readPublishedDeb(
   storage: Storage,
   objects: ReadonlyMap<string, ObjectInfo>,
   dists?: Map<string, PublishedDist>,
+  options: ReadPublishedDebOptions = {},
 ): Promise<PublishedDeb> {
   const out: PublishedDeb = {
     dists: dists ?? await readPublishedDists(storage, objects),
@@ -178,7 +201,7 @@ export async function readPublishedDeb(
       const key = pickVariant(base + indexBase, (k) => objects.has(k));
       if (!key) continue;
       const isSources = indexBase.endsWith("Sources");
-      const options = { key: storage.describe(key), code: "malformed-index" as const };
+      const errorOptions = { key: storage.describe(key), code: "malformed-index" as const };
       // An entry that could not be indexed today is not reused: its file is read again and is
       // then a malformed package (or is gone).
       const badPackage = (
@@ -192,17 +215,20 @@ export async function readPublishedDeb(
       const hash = expected?.sha256 ? "sha256" : expected?.md5 ? "md5" : undefined;
       const open = new MultiHasher(hash ? [hash] : []);
       const records = new Map<string, DebPackage | DebSource>();
+      let ordinal = 0;
       for await (const batch of paragraphsOf(storage, key, open)) {
         for (const text of batch) {
-          // Paragraphs mkrepo wrote are kept as their text; any other is parsed in full.
-          const indexed = isSources ? undefined : indexedPackage(text);
+          // Paragraphs mkrepo wrote are kept as their text (or place); any other is parsed.
+          const at = options.byPlace ? { file: key, ordinal } : undefined;
+          ordinal++;
+          const indexed = isSources ? undefined : indexedPackage(text, at);
           if (indexed) {
             if (!badPackage(indexed)) records.set(indexed.key, indexed);
             continue;
           }
           let fields;
           try {
-            fields = parseParagraph(text, { ...options, what: "index" });
+            fields = parseParagraph(text, { ...errorOptions, what: "index" });
           } catch (err) {
             throw indexError(storage, key, err);
           }

@@ -9,7 +9,11 @@ import type { DebPackage, DebSource } from "../record/deb_package.ts";
 import type { HashName } from "../record/checksums.ts";
 import { MkrepoError } from "../errors.ts";
 import { poolPlace } from "../plan/pool_path.ts";
-import { packagesIndex, sourcesIndex } from "../index/deb/packages_index.ts";
+import {
+  packagesIndex,
+  type PublishedParagraphs,
+  sourcesIndex,
+} from "../index/deb/packages_index.ts";
 import type { PublishedDeb } from "../plan/published_deb.ts";
 import type { IndexFile } from "../index/index_file.ts";
 import type { PublishPlan } from "../publish/publish_plan.ts";
@@ -40,6 +44,8 @@ export interface DistContext {
   packages: DebPackage[];
   sources: DebSource[];
   published: PublishedDeb;
+  /** Reads the paragraphs of kept packages held by place (readPublishedDeb `byPlace`). */
+  paragraphs?: PublishedParagraphs;
   byKey: ReadonlyMap<string, ObjectInfo>;
   malformed: string[];
   plan: PublishPlan;
@@ -86,6 +92,7 @@ export async function planDist(dist: string, ctx: DistContext): Promise<string |
           pick(debs),
           ctx.hashes,
           published,
+          ctx.paragraphs,
         ),
       );
       if (udebs.length > 0) {
@@ -95,6 +102,7 @@ export async function planDist(dist: string, ctx: DistContext): Promise<string |
             pick(udebs),
             ctx.hashes,
             published,
+            ctx.paragraphs,
           ),
         );
       }

@@ -13,6 +13,7 @@ import { finishRun } from "./publish_run.ts";
 import { planCleanup } from "../publish/unreferenced.ts";
 import { publicKeyFile } from "../publish/plan_files.ts";
 import { readDebPackage } from "./read_deb_package.ts";
+import { publishedParagraphs } from "./published_paragraphs.ts";
 import { debRecordCurrent, readPublishedDeb, readPublishedDists } from "../plan/published_deb.ts";
 import { debInputsDigest, readIndexInputs, sameInputs } from "../plan/deb_inputs.ts";
 import { planUnchanged } from "./deb_unchanged.ts";
@@ -114,7 +115,9 @@ export async function updateDebRepository(
       return await finishRun(storage, plan, summary, options);
     }
   }
-  const published = await readPublishedDeb(storage, byKey, publishedDists);
+  // Kept packages are held by place, not text: their paragraphs are read again when written.
+  const published = await readPublishedDeb(storage, byKey, publishedDists, { byPlace: true });
+  const paragraphs = publishedParagraphs(storage, byKey);
 
   // Plan: which pool files are unchanged, new, changed, gone.
   const now = Date.now();
@@ -186,6 +189,7 @@ export async function updateDebRepository(
       packages: [...packages.values()].filter((p) => poolPlace(p.key, components).dist === dist),
       sources: [...sources.values()].filter((s) => poolPlace(s.key, components).dist === dist),
       published,
+      paragraphs,
       byKey,
       malformed: malformedByDist.get(dist) ?? [],
       plan,

@@ -1,7 +1,8 @@
 /**
  * A published Packages index of 50,000 entries (apt-ftparchive's paragraphs from the shared
  * reference index, each under its own Filename, plus FileTime as mkrepo writes it) is read back
- * and rewritten byte for byte; and the compact records kept for canonical paragraphs behave as
+ * and rewritten byte for byte, from records that hold their paragraphs or only their places
+ * (read again from the index); and the compact records kept for canonical paragraphs behave as
  * the records rebuilt from parsed fields. No timing is asserted.
  */
 import assert from "node:assert/strict";
@@ -15,6 +16,7 @@ import { hashBytes } from "../../src/util/multi_hasher.ts";
 import type { HashName } from "../../src/record/checksums.ts";
 import { parseParagraph } from "../../src/record/deb822.ts";
 import { createFsStorage } from "../../src/storage/fs_storage.ts";
+import { publishedParagraphs } from "../../src/repo/published_paragraphs.ts";
 import { REFERENCE } from "../_helpers/fixtures.ts";
 
 const ALL: HashName[] = ["md5", "sha1", "sha256", "sha512"];
@@ -100,6 +102,35 @@ Deno.test("a 50,000-entry Packages index is read back and rewritten byte for byt
       (path) => (path.startsWith("main/binary-amd64/Packages") ? restSums : undefined),
     );
     assert.ok(fewer.every((f) => f.reused));
+
+    // Held by place (no text), the records give the same bytes: read again from the index.
+    const byPlace = await readPublishedDeb(storage, objects, undefined, { byPlace: true });
+    const placed = [...byPlace.records.values()] as IndexedDebPackage[];
+    assert.ok(placed.every((r) => r.place && r.paragraph === undefined));
+    const paragraphs = publishedParagraphs(storage, objects);
+    const placedFewer = await packagesIndex(
+      "main/binary-amd64/Packages",
+      placed.slice(1),
+      ALL,
+      undefined,
+      paragraphs,
+    );
+    const plain = placedFewer.find((f) => f.key.endsWith("/Packages"))!;
+    assert.deepEqual(plain.data, rest);
+    // With fewer digests than published, each paragraph is written again without the others.
+    const two: HashName[] = ["md5", "sha256"];
+    const placedTwo = await packagesIndex(
+      "main/binary-amd64/Packages",
+      placed,
+      two,
+      undefined,
+      paragraphs,
+    );
+    const withTwo = pieces.map((p) => p.replace(/^(SHA1|SHA512): .*\n/gm, "")).join("");
+    assert.equal(
+      new TextDecoder().decode(placedTwo.find((f) => f.key.endsWith("/Packages"))!.data),
+      withTwo,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

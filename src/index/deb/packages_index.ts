@@ -12,7 +12,15 @@ import { MultiHasher } from "../../util/multi_hasher.ts";
 import { encodeIndex, xzUnavailable } from "../compress.ts";
 import { type Compression, compressionSuffix } from "../../util/compression.ts";
 import type { IndexFile } from "../index_file.ts";
-import { packagesParagraph, sourcesParagraph } from "./paragraphs.ts";
+import {
+  hashMask,
+  IndexedDebPackage,
+  packagesParagraph,
+  type ParagraphPlace,
+  sourcesParagraph,
+} from "./paragraphs.ts";
+import { indexedPackage } from "./paragraph_records.ts";
+import { MkrepoError } from "../../errors.ts";
 
 /** Field mkrepo (and the original) adds to remember a package file's mtime. */
 export const FILE_TIME_FIELD = "FileTime";
@@ -62,9 +70,9 @@ function oneNewline(para: string): string {
 const PIECE = 64 * 1024;
 
 /** Joins paragraph chunks into pieces of about PIECE characters. */
-function* pieces(chunks: Iterable<string>): Iterable<string> {
+async function* pieces(chunks: AsyncIterable<string> | Iterable<string>): AsyncIterable<string> {
   let piece = "";
-  for (const chunk of chunks) {
+  for await (const chunk of chunks) {
     piece += chunk;
     if (piece.length >= PIECE) {
       yield piece;
@@ -74,11 +82,74 @@ function* pieces(chunks: Iterable<string>): Iterable<string> {
   if (piece.length > 0) yield piece;
 }
 
-function* packageChunks(packages: readonly DebPackage[], hashes: readonly HashName[]) {
-  for (const p of packages) {
-    const para = packagesParagraph(p, { hashes });
-    yield `${oneNewline(para)}${FILE_TIME_FIELD}: ${fileTime(p.mtime)}\n\n`;
+/**
+ * Reads the paragraphs of packages held by place (ParagraphPlace) again from their published
+ * index; repo/ implements it (index/ reads no storage).
+ */
+export interface PublishedParagraphs {
+  /** A reading for one pass over an index's packages: take() them, then close() (always). */
+  open(): {
+    /** The whole paragraph at `place` (FileTime included). Cheapest in file order. */
+    take(place: ParagraphPlace): Promise<string>;
+    close(): Promise<void>;
+  };
+}
+
+async function* packageChunks(
+  packages: readonly DebPackage[],
+  hashes: readonly HashName[],
+  published?: PublishedParagraphs,
+) {
+  const reading = packages.some(byPlace) ? placeReader(published).open() : undefined;
+  try {
+    for (const p of packages) {
+      const para = byPlace(p) ? await placedParagraph(p, hashes, reading!) : packagesParagraph(p, {
+        hashes,
+      });
+      yield `${oneNewline(para)}${FILE_TIME_FIELD}: ${fileTime(p.mtime)}\n\n`;
+    }
+  } finally {
+    await reading?.close();
   }
+}
+
+function byPlace(p: DebPackage): p is IndexedDebPackage & { place: ParagraphPlace } {
+  return p instanceof IndexedDebPackage && p.place !== undefined;
+}
+
+function placeReader(published: PublishedParagraphs | undefined): PublishedParagraphs {
+  if (published) return published;
+  throw new MkrepoError({
+    code: "internal",
+    reason: "packages held by place, but no way to read their paragraphs was given",
+  });
+}
+
+/**
+ * The paragraph of a package held by place: its published text up to FileTime when it carries
+ * exactly the digests written, else written again from that text. A text that is not the
+ * package's any more (the index was replaced since it was read) is a conflict: the run starts
+ * over.
+ */
+async function placedParagraph(
+  p: IndexedDebPackage & { place: ParagraphPlace },
+  hashes: readonly HashName[],
+  reading: ReturnType<PublishedParagraphs["open"]>,
+): Promise<string> {
+  const text = await reading.take(p.place);
+  const full = text.includes(`\nFilename: ${p.key}\n`)
+    ? p.hashMask === hashMask(hashes) ? undefined : indexedPackage(text)
+    : null;
+  if (full === undefined) return text.slice(0, p.place.body);
+  if (full === null || full.key !== p.key) {
+    throw new MkrepoError({
+      code: "conflict",
+      key: p.place.file,
+      reason: `its paragraph ${p.place.ordinal} no longer describes ${p.key}`,
+      hint: "run mkrepo again once the other jobs are done; nothing was lost",
+    });
+  }
+  return packagesParagraph(full, { hashes });
 }
 
 function* sourceChunks(sources: readonly DebSource[], hashes: readonly HashName[]) {
@@ -89,12 +160,40 @@ function* sourceChunks(sources: readonly DebSource[], hashes: readonly HashName[
   }
 }
 
+/** Size of the buffer index text is encoded into to be hashed. */
+const HASH_BUFFER = 64 * 1024;
+
+/**
+ * Size and SHA256 of the text the chunks make, encoded into one reused buffer: a new array per
+ * piece is garbage outside the V8 heap, freed only when a collection finds it (50,000 entries:
+ * 22 MB a pass).
+ */
+async function openDigest(chunks: AsyncIterable<string> | Iterable<string>): Promise<Checksums> {
+  const hasher = new MultiHasher(["sha256"]);
+  const encoder = new TextEncoder();
+  const buffer = new Uint8Array(HASH_BUFFER);
+  let used = 0;
+  for await (let text of chunks) {
+    while (true) {
+      const { read, written } = encoder.encodeInto(text, buffer.subarray(used));
+      used += written;
+      if (read === text.length) break;
+      // The buffer is full (to within a character): hash it, go on with the rest.
+      hasher.update(buffer.subarray(0, used));
+      used = 0;
+      text = text.slice(read);
+    }
+  }
+  hasher.update(buffer.subarray(0, used));
+  return hasher.digest();
+}
+
 /** The published checksums of an index path, when the file and its by-hash copies are there. */
 export type Published = (path: string) => Checksums | undefined;
 
 async function encodeAll(
   base: string,
-  chunks: () => Iterable<string>,
+  chunks: () => AsyncIterable<string> | Iterable<string>,
   published?: Published,
 ): Promise<IndexFile[]> {
   // Unchanged content (the common case of a run adding one package elsewhere) is hashed, not
@@ -106,10 +205,7 @@ async function encodeAll(
   const formats = await xzUnavailable() ? FORMATS.filter((f) => f !== "xz") : FORMATS;
   const forms = formats.map((f) => [f, published?.(base + compressionSuffix[f])] as const);
   if (same && forms.every(([, c]) => c)) {
-    const hasher = new MultiHasher(["sha256"]);
-    const encoder = new TextEncoder();
-    for (const piece of pieces(chunks())) hasher.update(encoder.encode(piece));
-    const open = hasher.digest();
+    const open = await openDigest(chunks());
     if (same.sha256 === open.sha256 && same.size === open.size) {
       return forms.map(([format, checksums]) => ({
         key: base + compressionSuffix[format],
@@ -131,15 +227,19 @@ async function encodeAll(
   }));
 }
 
-/** Packages{,.gz,.xz} for one architecture directory (`key` is the path without suffix). */
+/**
+ * Packages{,.gz,.xz} for one architecture directory (`key` is the path without suffix);
+ * `paragraphs` reads the paragraphs of packages held by place.
+ */
 export function packagesIndex(
   key: string,
   packages: readonly DebPackage[],
   hashes: readonly HashName[],
   published?: Published,
+  paragraphs?: PublishedParagraphs,
 ): Promise<IndexFile[]> {
   const sorted = [...packages].sort(comparePackages);
-  return encodeAll(key, () => packageChunks(sorted, hashes), published);
+  return encodeAll(key, () => packageChunks(sorted, hashes, paragraphs), published);
 }
 
 /** Sources{,.gz,.xz} for one component. */

@@ -15,7 +15,13 @@ import {
 import { fieldValue, hasForbiddenChar, isFieldName, requiredField } from "../../record/deb822.ts";
 import { fileListHash, parseFileLists } from "../../record/deb822_file_lists.ts";
 import { fieldRank, PACKAGES_FIELD_ORDER } from "./field_order.ts";
-import { HASH_BIT, IndexedDebPackage, PACKAGES_HASH_FIELDS } from "./paragraphs.ts";
+import {
+  HASH_BIT,
+  IndexedDebPackage,
+  PACKAGES_HASH_FIELDS,
+  type ParagraphPlace,
+} from "./paragraphs.ts";
+import { ownString } from "../../util/own_string.ts";
 
 /** Options naming the index a paragraph was read from, for errors. */
 export interface FromParagraphOptions {
@@ -130,8 +136,13 @@ const SIZE = /^[0-9]+$/;
  * colon, no trailing blanks, lower-case digests, no Status or Optional, FileTime last — so that
  * writing the record again gives the same text; undefined otherwise (the caller then parses it
  * in full, which also reports what is malformed). One pass over the text, no field array.
+ * Given where the text was read (`at`), the record is held by place: its strings are copied out
+ * and neither the text nor the digests are kept.
  */
-export function indexedPackage(text: string): IndexedDebPackage | undefined {
+export function indexedPackage(
+  text: string,
+  at?: Omit<ParagraphPlace, "body">,
+): IndexedDebPackage | undefined {
   if (hasForbiddenChar(text)) return undefined;
   const n = text.length;
   let pos = 0;
@@ -207,6 +218,18 @@ export function indexedPackage(text: string): IndexedDebPackage | undefined {
   if (!key || !name || !version || !architecture) return undefined;
   if (!SIZE.test(sizeText) || String(Number(sizeText)) !== sizeText) return undefined;
   checksums.size = Number(sizeText);
+  if (at) {
+    return new IndexedDebPackage({
+      key: ownString(key),
+      name: ownString(name),
+      version: ownString(version),
+      architecture: ownString(architecture),
+      checksums: { size: checksums.size },
+      mtime,
+      place: { ...at, body: bodyEnd },
+      hashMask: mask,
+    });
+  }
   // The body ends with the newline of its last field.
   const paragraph = bodyEnd < n
     ? text.slice(0, bodyEnd)

@@ -57,7 +57,9 @@ const PACKAGES_REWRITTEN = new Set(
 /** The Packages paragraph of a binary package (ends with "\n"). */
 export function packagesParagraph(pkg: DebPackage, options: PackagesParagraphOptions = {}): string {
   const hashes = options.hashes ?? DEFAULT_DEB_HASHES;
-  if (pkg instanceof IndexedDebPackage && pkg.hashMask === hashMask(hashes)) return pkg.paragraph;
+  if (pkg instanceof IndexedDebPackage && pkg.hashMask === hashMask(hashes) && pkg.paragraph) {
+    return pkg.paragraph;
+  }
   const fields: Deb822Field[] = [];
   const optional = fieldValue(pkg.control, "Optional");
   for (const [name, value] of pkg.control) {
@@ -114,10 +116,25 @@ export function sourcesParagraph(src: DebSource, options: SourcesParagraphOption
 /** The bit of each digest in IndexedDebPackage.hashMask. */
 export const HASH_BIT: Record<HashName, number> = { md5: 1, sha1: 2, sha256: 4, sha512: 8 };
 
-function hashMask(hashes: readonly HashName[]): number {
+/** The HASH_BIT bits of `hashes`. */
+export function hashMask(hashes: readonly HashName[]): number {
   let mask = 0;
   for (const h of hashes) mask |= HASH_BIT[h];
   return mask;
+}
+
+/**
+ * Where a kept package's paragraph lies in a published index: a run that holds it by place
+ * reads it again from there when it writes the index (PublishedParagraphs), instead of holding
+ * its text.
+ */
+export interface ParagraphPlace {
+  /** Storage key of the index file it was read from. */
+  file: string;
+  /** Its paragraph's number in that file, from 0, counting every paragraph. */
+  ordinal: number;
+  /** Characters of that paragraph before its FileTime field (all of them without one). */
+  body: number;
 }
 
 /**
@@ -125,7 +142,8 @@ function hashMask(hashes: readonly HashName[]): number {
  * packagesParagraph() writes for it: kept as that one string (plus the few fields a run needs
  * to plan and sort), its control fields parsed only on demand. Writing it again costs nothing,
  * and 50,000 of them hold about the size of the index instead of some forty small objects and
- * strings each.
+ * strings each. Held by place instead (`place`, no `paragraph`), it keeps neither text nor
+ * digests (`checksums` has the size only): the writer reads the paragraph again.
  */
 export class IndexedDebPackage implements DebPackage {
   readonly key: string;
@@ -137,7 +155,9 @@ export class IndexedDebPackage implements DebPackage {
   mtime: number;
   etag?: string;
   /** The paragraph as packagesParagraph() writes it (no FileTime, ends with "\n"). */
-  readonly paragraph: string;
+  readonly paragraph?: string;
+  /** Where the paragraph is, when it is not held. */
+  readonly place?: ParagraphPlace;
   /** Which digests the paragraph carries (bits of HASH_BIT). */
   readonly hashMask: number;
 
@@ -148,7 +168,8 @@ export class IndexedDebPackage implements DebPackage {
     architecture: string;
     checksums: Checksums;
     mtime: number;
-    paragraph: string;
+    paragraph?: string;
+    place?: ParagraphPlace;
     hashMask: number;
   }) {
     this.key = init.key;
@@ -158,12 +179,26 @@ export class IndexedDebPackage implements DebPackage {
     this.architecture = init.architecture;
     this.checksums = init.checksums;
     this.mtime = init.mtime;
-    this.paragraph = init.paragraph;
+    if (init.paragraph !== undefined) this.paragraph = init.paragraph;
+    if (init.place) this.place = init.place;
     this.hashMask = init.hashMask;
+  }
+
+  /** True when the paragraph carries every digest in `hashes`. */
+  carries(hashes: readonly HashName[]): boolean {
+    const mask = hashMask(hashes);
+    return (this.hashMask & mask) === mask;
   }
 
   /** Control fields (no Filename, Size or digests), parsed from the paragraph. */
   get control(): Deb822Field[] {
+    if (this.paragraph === undefined) {
+      throw new MkrepoError({
+        code: "internal",
+        key: this.key,
+        reason: "the control fields of a package held by place were asked for",
+      });
+    }
     return parseParagraph(this.paragraph, { key: this.key }).filter(([name]) => {
       const lower = name.toLowerCase();
       return lower !== "filename" && lower !== "size" &&
