@@ -111,8 +111,10 @@ export async function* paragraphsOf(
       },
     }),
   );
-  // A local file is read into pooled buffers, given back once decoded: no garbage per megabyte.
-  const done = storage.localFile ? (chunk: Uint8Array) => giveBuffer(chunk.buffer) : undefined;
+  // A local plain file is read into pooled buffers (storage/fs_read.ts), given back once
+  // decoded: no garbage per megabyte. Only then: a decoder's output may be its own memory.
+  const pooled = compression === "none" && storage.localFile !== undefined;
+  const done = pooled ? (chunk: Uint8Array) => giveBuffer(chunk.buffer) : undefined;
   try {
     yield* readParagraphBatches(stream, { key: storage.describe(key), done });
   } catch (err) {

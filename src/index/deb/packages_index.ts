@@ -103,9 +103,9 @@ async function* packageChunks(
   const reading = packages.some(byPlace) ? placeReader(published).open() : undefined;
   try {
     for (const p of packages) {
-      const para = byPlace(p) ? await placedParagraph(p, hashes, reading!) : packagesParagraph(p, {
-        hashes,
-      });
+      const para = byPlace(p)
+        ? await placedParagraph(p, hashes, reading!)
+        : packagesParagraph(p, { hashes });
       yield `${oneNewline(para)}${FILE_TIME_FIELD}: ${fileTime(p.mtime)}\n\n`;
     }
   } finally {
@@ -137,19 +137,21 @@ async function placedParagraph(
   reading: ReturnType<PublishedParagraphs["open"]>,
 ): Promise<string> {
   const text = await reading.take(p.place);
-  const full = text.includes(`\nFilename: ${p.key}\n`)
-    ? p.hashMask === hashMask(hashes) ? undefined : indexedPackage(text)
-    : null;
-  if (full === undefined) return text.slice(0, p.place.body);
-  if (full === null || full.key !== p.key) {
-    throw new MkrepoError({
-      code: "conflict",
-      key: p.place.file,
-      reason: `its paragraph ${p.place.ordinal} no longer describes ${p.key}`,
-      hint: "run mkrepo again once the other jobs are done; nothing was lost",
-    });
-  }
+  // Continuation lines start with a blank: only the field itself can match.
+  if (!text.includes(`\nFilename: ${p.key}\n`)) throw indexChanged(p);
+  if (p.hashMask === hashMask(hashes)) return text.slice(0, p.place.body);
+  const full = indexedPackage(text);
+  if (!full) throw indexChanged(p);
   return packagesParagraph(full, { hashes });
+}
+
+function indexChanged(p: IndexedDebPackage & { place: ParagraphPlace }): MkrepoError {
+  return new MkrepoError({
+    code: "conflict",
+    key: p.place.file,
+    reason: `its paragraph ${p.place.ordinal} no longer describes ${p.key}`,
+    hint: "run mkrepo again once the other jobs are done; nothing was lost",
+  });
 }
 
 function* sourceChunks(sources: readonly DebSource[], hashes: readonly HashName[]) {
