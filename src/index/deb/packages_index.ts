@@ -241,7 +241,15 @@ export function packagesIndex(
   paragraphs?: PublishedParagraphs,
 ): Promise<IndexFile[]> {
   const sorted = [...packages].sort(comparePackages);
-  return encodeAll(key, () => packageChunks(sorted, hashes, paragraphs), published);
+  // Packages held by place beside others (read in this run): the index changed, in practice
+  // always, so it is not read once more just to hash it. Were it the same after all, it would be
+  // encoded to the same bytes, and publishing finds them there.
+  const mixed = sorted.some(byPlace) && !sorted.every(byPlace);
+  return encodeAll(
+    key,
+    () => packageChunks(sorted, hashes, paragraphs),
+    mixed ? undefined : published,
+  );
 }
 
 /** Sources{,.gz,.xz} for one component. */
