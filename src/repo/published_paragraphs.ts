@@ -8,7 +8,7 @@
  * @module
  */
 import type { ObjectInfo, Storage } from "../storage/storage.ts";
-import { MkrepoError } from "../errors.ts";
+import { lostRace } from "../publish/file_writes.ts";
 import { MultiHasher } from "../util/multi_hasher.ts";
 import { paragraphsOf } from "../plan/published_deb.ts";
 import type { PublishedParagraphs } from "../index/deb/packages_index.ts";
@@ -89,20 +89,13 @@ class IndexReading {
 
   async #open(): Promise<AsyncGenerator<string[]>> {
     const now = await this.#storage.stat(this.#key);
-    if (!now || now.etag !== this.#etag) throw this.#changed("it changed since this run read it");
+    if (!now || now.etag !== this.#etag) {
+      throw lostRace(this.#storage, this.#key, "it changed since this run read it");
+    }
     return paragraphsOf(this.#storage, this.#key, new MultiHasher([]));
   }
 
   #missing(ordinal: number): never {
-    throw this.#changed(`it has no paragraph ${ordinal} any more`);
-  }
-
-  #changed(reason: string): MkrepoError {
-    return new MkrepoError({
-      code: "conflict",
-      key: this.#storage.describe(this.#key),
-      reason,
-      hint: "run mkrepo again once the other jobs are done; nothing was lost",
-    });
+    throw lostRace(this.#storage, this.#key, `it has no paragraph ${ordinal} any more`);
   }
 }
