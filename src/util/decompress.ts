@@ -15,7 +15,7 @@
  *   truncated member is caught by the structure read after it (tar) and by the ar member size.
  * @module
  */
-import { createGunzip, createZstdDecompress } from "node:zlib";
+import { createGunzip, createZstdDecompress, gunzipSync, zstdDecompressSync } from "node:zlib";
 import { MkrepoError } from "../errors.ts";
 import { concatBytes } from "./bytes.ts";
 import { nodeStream, sliced } from "./decoder_streams.ts";
@@ -120,6 +120,36 @@ function explain(compression: Compression, cause: unknown): string {
     if (code && XZ_ERRORS[code]) return XZ_ERRORS[code];
   }
   return message.replace(/^Zstd decompress error: /, "");
+}
+
+/**
+ * A small compressed member held whole, decompressed at once on the calling thread when its
+ * output is at most `maxOutput` bytes: gzip and zstd (node:zlib; zstd with the low-memory window
+ * limit), or none. Undefined for xz, for a larger output (the decoder stops at the limit), and
+ * for data the decoder rejects: decompress() then streams it, and names what is wrong.
+ */
+export function decompressSmall(
+  bytes: Uint8Array,
+  compression: Compression,
+  maxOutput: number,
+): Uint8Array | undefined {
+  try {
+    switch (compression) {
+      case "none":
+        return bytes.length <= maxOutput ? bytes : undefined;
+      case "gzip":
+        return gunzipSync(bytes, { maxOutputLength: maxOutput });
+      case "zstd":
+        return zstdDecompressSync(bytes, {
+          maxOutputLength: maxOutput,
+          params: { [ZSTD_D_WINDOW_LOG_MAX]: ZSTD_LOW_MEMORY_WINDOW_LOG },
+        });
+      case "xz":
+        return undefined;
+    }
+  } catch {
+    return undefined;
+  }
 }
 
 /** Decompresses a whole stream, capped at `options.maxOutput` bytes of output. */

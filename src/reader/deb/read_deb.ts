@@ -17,11 +17,16 @@ import {
 } from "../../record/deb_fields.ts";
 import { ByteReader } from "../byte_reader.ts";
 import { type ByteSource, byteSource } from "../../util/byte_source.ts";
-import { compressionOf, decompress, lowMemoryBound } from "../../util/decompress.ts";
+import {
+  compressionOf,
+  decompress,
+  decompressSmall,
+  lowMemoryBound,
+} from "../../util/decompress.ts";
 import { decodeBudget, type MemoryBudget } from "../../util/memory_budget.ts";
 import { packageHasher } from "../hashing.ts";
 import { readArMagic, readArMembers } from "./ar.ts";
-import { readControlFromTar } from "./control_tar.ts";
+import { controlFromTarBytes, readControlFromTar } from "./control_tar.ts";
 
 /** Options of readDeb. */
 export interface ReadDebOptions {
@@ -47,6 +52,11 @@ export interface ReadDebOptions {
 const DATA_SUFFIXES = new Set(["", ".gz", ".xz", ".zst", ".bz2", ".lzma"]);
 const MAX_DEBIAN_BINARY = 1024;
 const MAX_CONTROL_SIZE = 4 * 1024 * 1024;
+/**
+ * Largest decompressed control.tar decoded at once, without streams (almost all of them: the
+ * control file, md5sums and maintainer scripts); a larger one, or an xz one, is streamed.
+ */
+const AT_ONCE = 1024 * 1024;
 
 /**
  * Reads a binary package from a stream (consumed to its end) into a DebPackage; of a source that
@@ -108,17 +118,24 @@ export async function readDeb(
         );
         try {
           const bytes = await reader.readExact(size, name);
-          const tar = decompress(ReadableStream.from([bytes]), compression, {
-            key,
-            name,
-            maxOutput: options.maxControlTarOutput ?? 256 * 1024 * 1024,
-            lowMemory: true,
-          });
-          controlText = await readControlFromTar(tar, {
+          const maxOutput = options.maxControlTarOutput ?? 256 * 1024 * 1024;
+          const tarOptions = {
             key,
             member: name,
             maxControlSize: options.maxControlSize ?? MAX_CONTROL_SIZE,
-          });
+          };
+          const whole = decompressSmall(bytes, compression, Math.min(maxOutput, AT_ONCE));
+          controlText = whole
+            ? await controlFromTarBytes(whole, tarOptions)
+            : await readControlFromTar(
+              decompress(ReadableStream.from([bytes]), compression, {
+                key,
+                name,
+                maxOutput,
+                lowMemory: true,
+              }),
+              tarOptions,
+            );
         } finally {
           release();
         }
