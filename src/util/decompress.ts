@@ -123,33 +123,45 @@ function explain(compression: Compression, cause: unknown): string {
 }
 
 /**
- * A small compressed member held whole, decompressed at once on the calling thread when its
- * output is at most `maxOutput` bytes: gzip and zstd (node:zlib; zstd with the low-memory window
- * limit), or none. Undefined for xz, for a larger output (the decoder stops at the limit), and
- * for data the decoder rejects: decompress() then streams it, and names what is wrong.
+ * A small compressed member held whole, decompressed into one buffer when its output is at most
+ * `atOnce` bytes: gzip and zstd at once on the calling thread (node:zlib, zstd with the
+ * low-memory window limit), plain as it is, xz through its stream (there is no other decoder).
+ * Undefined for a larger output (the decoder stops past the limit) and for gzip or zstd data
+ * the decoder rejects: decompress() then streams the member, and names what is wrong.
  */
-export function decompressSmall(
+export async function decompressAtOnce(
   bytes: Uint8Array,
   compression: Compression,
-  maxOutput: number,
-): Uint8Array | undefined {
+  atOnce: number,
+  options: DecompressOptions,
+): Promise<Uint8Array | undefined> {
+  const limit = Math.min(atOnce, options.maxOutput);
   try {
     switch (compression) {
       case "none":
-        return bytes.length <= maxOutput ? bytes : undefined;
+        return bytes.length <= limit ? bytes : undefined;
       case "gzip":
-        return gunzipSync(bytes, { maxOutputLength: maxOutput });
+        return gunzipSync(bytes, { maxOutputLength: limit });
       case "zstd":
         return zstdDecompressSync(bytes, {
-          maxOutputLength: maxOutput,
+          maxOutputLength: limit,
           params: { [ZSTD_D_WINDOW_LOG_MAX]: ZSTD_LOW_MEMORY_WINDOW_LOG },
         });
       case "xz":
-        return undefined;
+        break;
     }
   } catch {
     return undefined;
   }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of decompress(ReadableStream.from([bytes]), compression, options)) {
+    total += chunk.length;
+    // Leaving the loop cancels the stream, which releases xz-decompress's lock.
+    if (total > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return concatBytes(chunks);
 }
 
 /** Decompresses a whole stream, capped at `options.maxOutput` bytes of output. */

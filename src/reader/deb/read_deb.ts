@@ -20,7 +20,7 @@ import { type ByteSource, byteSource } from "../../util/byte_source.ts";
 import {
   compressionOf,
   decompress,
-  decompressSmall,
+  decompressAtOnce,
   lowMemoryBound,
 } from "../../util/decompress.ts";
 import { decodeBudget, type MemoryBudget } from "../../util/memory_budget.ts";
@@ -53,8 +53,8 @@ const DATA_SUFFIXES = new Set(["", ".gz", ".xz", ".zst", ".bz2", ".lzma"]);
 const MAX_DEBIAN_BINARY = 1024;
 const MAX_CONTROL_SIZE = 4 * 1024 * 1024;
 /**
- * Largest decompressed control.tar decoded at once, without streams (almost all of them: the
- * control file, md5sums and maintainer scripts); a larger one, or an xz one, is streamed.
+ * Largest decompressed control.tar decoded into one buffer and read from it (almost all of them:
+ * the control file, md5sums and maintainer scripts); a larger one is read as a stream.
  */
 const AT_ONCE = 1024 * 1024;
 
@@ -118,22 +118,22 @@ export async function readDeb(
         );
         try {
           const bytes = await reader.readExact(size, name);
-          const maxOutput = options.maxControlTarOutput ?? 256 * 1024 * 1024;
+          const decoding = {
+            key,
+            name,
+            maxOutput: options.maxControlTarOutput ?? 256 * 1024 * 1024,
+            lowMemory: true,
+          };
           const tarOptions = {
             key,
             member: name,
             maxControlSize: options.maxControlSize ?? MAX_CONTROL_SIZE,
           };
-          const whole = decompressSmall(bytes, compression, Math.min(maxOutput, AT_ONCE));
+          const whole = await decompressAtOnce(bytes, compression, AT_ONCE, decoding);
           controlText = whole
             ? await controlFromTarBytes(whole, tarOptions)
             : await readControlFromTar(
-              decompress(ReadableStream.from([bytes]), compression, {
-                key,
-                name,
-                maxOutput,
-                lowMemory: true,
-              }),
+              decompress(ReadableStream.from([bytes]), compression, decoding),
               tarOptions,
             );
         } finally {
