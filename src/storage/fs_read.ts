@@ -115,13 +115,16 @@ export function readSmallFile(path: string, max: number): Uint8Array | undefined
   try {
     const size = file.statSync().size;
     if (size > max) return undefined;
-    // One byte more than the size: a read that fills it means the file grew meanwhile.
+    // One byte more than the size: a read that fills it means the file grew meanwhile. A
+    // regular file gives fewer bytes than asked for only at its end: no read to see it.
     const bytes = new Uint8Array(size + 1);
     let n = 0;
     while (n < bytes.length) {
+      const asked = bytes.length - n;
       const got = file.readSync(bytes.subarray(n));
       if (got === null || got === 0) break;
       n += got;
+      if (got < asked) break;
     }
     return n > size ? undefined : bytes.subarray(0, n);
   } finally {
