@@ -102,6 +102,9 @@ export function redactUrls(text: string): string {
   return text.replace(URL_USERINFO, "$1***@").replace(URL_SECRET_PARAM, "$1***");
 }
 
+/** The hint of a "conflict": another run published first, and this one can simply run again. */
+export const CONFLICT_HINT = "run mkrepo again once the other jobs are done; nothing was lost";
+
 /** An error with an object key, a reason, an optional hint and a stable code. */
 export class MkrepoError extends Error {
   readonly code: ErrorCode;

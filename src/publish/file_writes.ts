@@ -5,7 +5,7 @@
  * @module
  */
 import { readAll, type Storage, type WriteOptions } from "../storage/storage.ts";
-import { MkrepoError } from "../errors.ts";
+import { CONFLICT_HINT, MkrepoError } from "../errors.ts";
 import type { OutputFile, PublishOptions } from "./publish_plan.ts";
 
 /** The storage options of a file's write. */
@@ -65,6 +65,6 @@ export function lostRace(storage: Storage, key: string, reason: string): MkrepoE
     code: "conflict",
     key: storage.describe(key),
     reason,
-    hint: "run mkrepo again once the other jobs are done; nothing was lost",
+    hint: CONFLICT_HINT,
   });
 }

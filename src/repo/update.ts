@@ -6,7 +6,7 @@
  * @module
  */
 import type { ObjectInfo, Storage } from "../storage/storage.ts";
-import { MkrepoError } from "../errors.ts";
+import { CONFLICT_HINT, MkrepoError } from "../errors.ts";
 import { layouts } from "../plan/layout.ts";
 import { xzUnavailable } from "../index/compress.ts";
 import type { DebUpdateOptions } from "./update_deb.ts";
@@ -82,7 +82,7 @@ export async function updateRepository(
           key: options.path,
           action: "publish",
           reason: `other runs kept publishing first (${attempt} attempts)`,
-          hint: "run mkrepo again once the other jobs are done; nothing was lost",
+          hint: CONFLICT_HINT,
           cause: err,
         });
       }

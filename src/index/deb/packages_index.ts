@@ -20,7 +20,7 @@ import {
   sourcesParagraph,
 } from "./paragraphs.ts";
 import { indexedPackage } from "./paragraph_records.ts";
-import { MkrepoError } from "../../errors.ts";
+import { CONFLICT_HINT, MkrepoError } from "../../errors.ts";
 
 /** Field mkrepo (and the original) adds to remember a package file's mtime. */
 export const FILE_TIME_FIELD = "FileTime";
@@ -150,7 +150,7 @@ function indexChanged(p: IndexedDebPackage & { place: ParagraphPlace }): MkrepoE
     code: "conflict",
     key: p.place.file,
     reason: `its paragraph ${p.place.ordinal} no longer describes ${p.key}`,
-    hint: "run mkrepo again once the other jobs are done; nothing was lost",
+    hint: CONFLICT_HINT,
   });
 }
 
