@@ -148,6 +148,27 @@ Deno.test("readDeb() rejects a broken control.tar", async () => {
   }
 });
 
+Deno.test("readDeb() reads a control.tar past what it decodes at once as a stream, with the same errors", async () => {
+  // 1.5 MiB of md5sums first: more than readDeb decodes into one buffer (1 MiB).
+  const filler: [string, Uint8Array] = ["./md5sums", new Uint8Array(1536 * 1024).fill(0x61)];
+  const ok = tarArchive([filler, ["./control", CONTROL]]);
+  for (const compression of ["gzip", "zstd", "none"] as const) {
+    const pkg = await readDeb(streamOf(makeDeb({ compression, controlTar: ok })), { key: "l.deb" });
+    assert.equal(pkg.name, "demo");
+    assert.equal(pkg.version, "1.0-1");
+  }
+  const cases: [Uint8Array, RegExp][] = [
+    [tarArchive([filler]), /control\.tar\.gz: no control file/],
+    [tarArchive([filler, ["./control", CONTROL], ["control", CONTROL]]), /more than one control/],
+    [tarArchive([filler, ["./control", new Uint8Array([0xff, 0xfe])]]), /not valid UTF-8/],
+    [ok.subarray(0, 1024 * 1024 + 1536), /control\.tar\.gz: invalid tar archive \(.*truncated/],
+  ];
+  for (const [controlTar, pattern] of cases) {
+    const bytes = makeDeb({ compression: "gzip", controlTar });
+    await assert.rejects(readDeb(streamOf(bytes), { key: "l.deb" }), rejects("l.deb", pattern));
+  }
+});
+
 Deno.test("readDeb() rejects corrupt compressed control data and keeps working after", async () => {
   const original = await Deno.readFile(fixture("deb/hello_2.10-3_amd64.deb"));
   const corrupt = original.slice();
