@@ -36,15 +36,20 @@ function corrupt(reader: ByteReader, offset: number, reason: string): MkrepoErro
 }
 
 /**
- * A header field, trailing blanks dropped. ASCII (all a valid header holds) is built from its
- * codes: a TextDecoder call per field cost 10,000 tiny packages ~0.1 s.
+ * A header field, trailing blanks dropped. ASCII (all a valid header holds) is built character
+ * by character: ~50 ns a field, against ~400 ns for a TextDecoder call (10,000 tiny packages
+ * read 120,000 fields) and more, in time and garbage, for a spread into String.fromCharCode.
  */
 function field(header: Uint8Array, start: number, length: number): string {
   let end = start + length;
   while (end > start && header[end - 1] === 0x20) end--;
-  const bytes = header.subarray(start, end);
-  for (const c of bytes) if (c >= 0x80) return latin1.decode(bytes);
-  return String.fromCharCode(...bytes);
+  let text = "";
+  for (let i = start; i < end; i++) {
+    const c = header[i];
+    if (c >= 0x80) return latin1.decode(header.subarray(start, end));
+    text += String.fromCharCode(c);
+  }
+  return text;
 }
 
 function number(

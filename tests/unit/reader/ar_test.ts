@@ -44,6 +44,14 @@ Deno.test("readArMembers() reads plain, GNU and BSD member names with odd paddin
   ]);
 });
 
+Deno.test("readArMembers() decodes a member name outside ASCII as TextDecoder's latin1 does", async () => {
+  const header = arHeader("x", 3);
+  header.set([0x63, 0x61, 0x66, 0xe9, 0x80, 0x20], 0); // blanks follow: 16 bytes in all
+  const bytes = concat([encoder.encode("!<arch>\n"), header, encoder.encode("abc\n")]);
+  // WHATWG's "latin1" is windows-1252: 0xe9 is "é", 0x80 is "€" (not U+0080).
+  assert.deepEqual(await list(bytes), [["caf\u00e9\u20ac", 3, "abc"]]);
+});
+
 Deno.test("readArMembers() skips what the caller leaves unread", async () => {
   const bytes = arArchive([["one", "12345"], ["two", "6"], ["three", ""]]);
   assert.deepEqual(await list(bytes, true), [["one", 5, ""], ["two", 1, ""], ["three", 0, ""]]);
