@@ -129,12 +129,7 @@ function xzPreset6(xz: XzModule, data: Uint8Array, options: EncodeOptions): Prom
   return Promise.all(parts.map(async (text): Promise<XzBlock> => {
     // A dictionary no larger than the text: the encoder's memory follows it.
     const dictSize = lzma2DictSize(text.length, XZ_MAX_DICT_SIZE);
-    const input = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(text);
-        controller.close();
-      },
-    });
+    const input = ReadableStream.from([text]);
     const lzma2 = await Array.fromAsync(xz.lzma2.compressStream(input, { preset: 6, dictSize }));
     return { lzma2, size: text.length, crc32: crc32(text), dictSize };
   })).then(xzStream);
