@@ -205,16 +205,15 @@ export async function updateDebRepository(
   }
   if (keyFile) plan.shared.push(keyFile);
   if (options.settingsFile) plan.shared.push(options.settingsFile);
+  const sourceFileKeys = new Set([...sources.values()].flatMap(sourceFiles));
   planCleanup(plan, unreferencedDists(byKey, named, plan.remove), {
     record: cleanup,
     namedBefore,
     graceSeconds: options.graceSeconds,
     packages: {
       pending,
-      named: new Set([...packages.keys(), ...[...sources.values()].flatMap(sourceFiles)]),
-      existing: new Map(
-        objects.filter((o) => o.key.startsWith("pool/")).map((o) => [o.key, o.mtime]),
-      ),
+      named: { has: (key) => packages.has(key) || sourceFileKeys.has(key) },
+      existing: { has: (key) => key.startsWith("pool/") && byKey.has(key) },
     },
     entries: untouchedEntries(published.dists.keys(), byKey, plan),
   });

@@ -111,16 +111,18 @@ export async function updateRpmRepository(
   packages = packages.filter((p) => !drops.has(p.key));
   packages.sort(compareRpmPackages);
   summary.packages = packages.length;
+  // Asked only of pending package files (usually none): built when first asked.
+  let packageKeys: Set<string> | undefined;
   const cleanupContext = (entries: EntryEtag[], namedBefore: ReadonlySet<string>) => ({
     record: cleanup,
     namedBefore,
     graceSeconds: options.graceSeconds,
     packages: {
       pending,
-      named: new Set(packages.map((p) => p.key)),
-      existing: new Map(
-        objects.filter((o) => o.key.startsWith("Packages/")).map((o) => [o.key, o.mtime]),
-      ),
+      named: {
+        has: (key: string) => (packageKeys ??= new Set(packages.map((p) => p.key))).has(key),
+      },
+      existing: { has: (key: string) => key.startsWith("Packages/") && byKey.has(key) },
     },
     entries,
   });
