@@ -11,6 +11,7 @@ import { orderedPool } from "../util/bounded_pool.ts";
 import type { RepoKind } from "../plan/layout.ts";
 import type { RepoSummary, RunEvents } from "./run_types.ts";
 import { stopHashWorkers } from "../reader/hashing.ts";
+import { collectGarbage } from "../util/collect_garbage.ts";
 
 /** A fresh summary for one repository. */
 export function newSummary(path: string, kind: RepoKind, dryRun: boolean): RepoSummary {
@@ -121,8 +122,10 @@ export async function readChanged<T>(
     summary.malformed.push(o.key);
     malformed.push(o);
   }
-  // The index encoders come next: the hash workers' memory goes first.
+  // The index encoders come next: the hash workers' memory goes first, and so does the
+  // reading's garbage.
   stopHashWorkers();
+  if (toRead.length > 0) collectGarbage();
   const skipped = new Set(summary.malformed);
   summary.addedKeys = summary.addedKeys.filter((k) => !skipped.has(k));
   summary.changedKeys = summary.changedKeys.filter((k) => !skipped.has(k));
