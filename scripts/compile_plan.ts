@@ -44,7 +44,7 @@ export const PERMISSIONS = [
  * of 264–309 MiB; 20,000 tiny debs run no slower (fresh 13.5–14.5 s against 15.0–15.8 s,
  * unchanged 1.7–1.9 s against 2.0–2.1 s) in 40–55 MiB less. And `--expose-gc`, so that a run
  * collects its reading's garbage before the index encoders start (src/util/collect_garbage.ts:
- * 50,000 tiny debs fresh ~28 MiB less at the peak). Baked into the binaries, the
+ * 50,000 tiny debs fresh ~20 MiB less at the peak). Baked into the binaries, the
  * `deno task` lines, the tests' command line and the documented `deno run` lines (a test checks
  * they agree); `DENO_V8_FLAGS` is the other way to set it.
  */

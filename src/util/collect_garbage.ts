@@ -7,14 +7,14 @@
  * its heap grow with the allocation rate and collects it in full only now and then, so the
  * heap and the native memory its dead objects hold (buffers, zlib handles) are still there when
  * the index encoders start. One collection after the packages are read: 50,000 tiny debs fresh
- * 277–279 → 248–251 MiB, one added 209–211 → 195 MiB, 10,000 fresh 173–174 → 166 MiB, in the
- * same time (docs/performance.md).
+ * 264–271 → 243–248 MiB, one added 199–200 → 189 MiB, in the same time (docs/performance.md).
  * @module
  */
 
 /**
- * Heap size below which a full collection frees too little to matter: 4,000 rpms one added (17
- * MiB of heap after the reading) peaked 2–5 MiB higher with it, not lower.
+ * Heap size below which a full collection is not worth its pause: such a heap holds little
+ * garbage (4,000 rpms one added, 17 MiB after the reading, and 1,000 real-size debs, 21 MiB,
+ * peaked the same with and without one).
  */
 const WORTH_COLLECTING = 32 * 1024 * 1024;
 
