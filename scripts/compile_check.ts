@@ -77,8 +77,10 @@ async function dryCompile(
           problems.push(`the worker module ${p} is not embedded`);
         }
       }
-      const flag = V8_FLAGS.replace("--v8-flags=", "");
-      if (binary.indexOf(flag) < 0) problems.push(`the V8 flag ${flag} is not embedded`);
+      // deno compile keeps the flags one by one, not as the comma-separated argument.
+      for (const flag of V8_FLAGS.replace("--v8-flags=", "").split(",")) {
+        if (binary.indexOf(flag) < 0) problems.push(`the V8 flag ${flag} is not embedded`);
+      }
     }
     return {
       problems,
