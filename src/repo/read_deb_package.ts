@@ -21,7 +21,9 @@ export async function readDebPackage(
   const { hashes } = options;
   const kind = debFileKind(o.key)!;
   const meta = { key: o.key, hashes: [...hashes], mtime: o.mtime, etag: o.etag };
-  if (kind !== "dsc") return await readDeb(await readSource(storage, o.key), { ...meta, kind });
+  if (kind !== "dsc") {
+    return await readDeb(await readSource(storage, o.key, { size: o.size }), { ...meta, kind });
+  }
   const src = await readDsc(await storage.read(o.key), meta);
   await completeSourceHashes(storage, src, hashes, options.byKey);
   return src;
@@ -54,7 +56,7 @@ async function completeSourceHashes(
       });
     }
     if (!hasDigests(f.checksums, hashes)) {
-      const sums = await hashStream(await readSource(storage, key), hashes);
+      const sums = await hashStream(await readSource(storage, key, { size: obj.size }), hashes);
       f.checksums = { ...sums, ...f.checksums };
     }
   }

@@ -104,7 +104,11 @@ export async function updateRpmRepository(
     force: options.force,
     readCache: options.readCache,
     read: async (o) =>
-      readRpm(await readSource(storage, o.key), { key: o.key, mtime: o.mtime, etag: o.etag }),
+      readRpm(await readSource(storage, o.key, { size: o.size }), {
+        key: o.key,
+        mtime: o.mtime,
+        etag: o.etag,
+      }),
   });
   packages.push(...records);
   const drops = dropRpms(packages, pending, { options, byKey, summary, cleanup });

@@ -68,7 +68,10 @@ export async function checkFile(
   }
   if (!read) return true;
   const algorithms = HASH_NAMES.filter((h) => expected[h] !== undefined);
-  const actual = await hashStream(await readSource(ctx.storage, key), algorithms);
+  const actual = await hashStream(
+    await readSource(ctx.storage, key, { size: obj.size }),
+    algorithms,
+  );
   for (const h of algorithms) {
     if (actual[h] !== expected[h]?.toLowerCase()) {
       ctx.report.problems.push(`${what} ${key} has ${h} ${actual[h]}, expected ${expected[h]}`);

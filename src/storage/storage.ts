@@ -94,6 +94,17 @@ export interface Storage {
  */
 export const SMALL_SOURCE = 256 * 1024;
 
+/** Options of readSource(). */
+export interface ReadSourceOptions {
+  /** The bytes to read (default: the whole object). */
+  range?: ReadRange;
+  /**
+   * The object's size as listed: one larger than SMALL_SOURCE is streamed without first being
+   * opened to see whether it is small (a stale size only costs that shortcut).
+   */
+  size?: number;
+}
+
 /**
  * Opens an object for a package reader or a hasher: its stream (or, for a small local file, its
  * bytes read at once), plus the local file behind it when the backend has one, so that long
@@ -102,10 +113,12 @@ export const SMALL_SOURCE = 256 * 1024;
 export async function readSource(
   storage: Storage,
   key: string,
-  range?: ReadRange,
+  options: ReadSourceOptions = {},
 ): Promise<ByteSource> {
+  const { range, size } = options;
   const file = storage.localFile?.(key, range);
-  const bytes = range ? undefined : storage.readSmall?.(key, SMALL_SOURCE);
+  const small = !range && (size === undefined || size <= SMALL_SOURCE);
+  const bytes = small ? storage.readSmall?.(key, SMALL_SOURCE) : undefined;
   if (bytes) return { bytes, file };
   const stream = await storage.read(key, range);
   return file ? { stream, file } : { stream };

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { MkrepoError } from "../../../src/errors.ts";
 import { FsStorage } from "../../../src/storage/fs_storage.ts";
-import { readSource, SMALL_SOURCE } from "../../../src/storage/storage.ts";
+import { readSource, SMALL_SOURCE, type Storage } from "../../../src/storage/storage.ts";
 import { readDeb } from "../../../src/reader/deb/read_deb.ts";
 import { readRpm } from "../../../src/reader/rpm/read_rpm.ts";
 import { hashStream } from "../../../src/reader/hashing.ts";
@@ -36,7 +36,29 @@ Deno.test("readSource() reads a small local file at once, streams a large one or
     assert.ok(streamed.stream, "a large file is not streamed");
     assert.deepEqual(await bytesOf(streamed), large);
 
-    const range = await readSource(storage, "small.bin", { start: 10, end: 20 });
+    // The listed size spares opening a large file to see whether it is small; a stale one
+    // still reads the file's bytes.
+    let smallReads = 0;
+    const counted: Storage = {
+      list: (prefix) => storage.list(prefix),
+      stat: (key) => storage.stat(key),
+      read: (key, range) => storage.read(key, range),
+      write: (key, body, options) => storage.write(key, body, options),
+      remove: (key) => storage.remove(key),
+      describe: (key) => storage.describe(key),
+      localFile: (key, range) => storage.localFile(key, range),
+      readSmall: (key, max) => (smallReads++, storage.readSmall(key, max)),
+    };
+    const hinted = await readSource(counted, "large.bin", { size: large.length });
+    assert.equal(smallReads, 0, "a file listed as large was opened to see whether it is small");
+    assert.deepEqual(await bytesOf(hinted), large);
+    const stale = await readSource(counted, "small.bin", { size: SMALL_SOURCE + 1 });
+    assert.deepEqual(await bytesOf(stale), small);
+    const staleSmall = await readSource(counted, "large.bin", { size: 10 });
+    assert.equal(smallReads, 1);
+    assert.deepEqual(await bytesOf(staleSmall), large);
+
+    const range = await readSource(storage, "small.bin", { range: { start: 10, end: 20 } });
     assert.ok(range.stream, "a range is not streamed");
     assert.deepEqual(await bytesOf(range), small.subarray(10, 20));
 
