@@ -7,7 +7,8 @@
  * selected cases compare with) plus two rows the kit has no case for (createrepo_c --update and
  * apt-ftparchive --db with nothing new), timed here with the kit's discipline. mkrepo runs as a
  * user runs it: `deno run -A <V8 flags> src/cli/main.ts ...` in a subprocess under GNU time (wall: median of the
- * timed runs after untimed warm-up runs; peak RSS: the process's maximum resident set), on
+ * timed runs after untimed warm-up runs; peak RSS: the process's maximum resident set; peak
+ * private: its anonymous memory, sampled), on
  * hard-linked copies of the corpus, each run after an untimed setup. The S3 cases use a moto
  * server on loopback and count the requests mkrepo makes (moto's request log).
  *
@@ -42,7 +43,18 @@ import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
 import { readAll } from "../src/storage/storage.ts";
 import { PROGRAM, V8_FLAGS } from "./compile_plan.ts";
-import { exists, log, median, run, type RunOptions, sh, timedRun, tree } from "./bench_common.ts";
+import {
+  exists,
+  log,
+  median,
+  PRIVATE_NOTE,
+  run,
+  type RunOptions,
+  type Sample,
+  sh,
+  timedRun,
+  tree,
+} from "./bench_common.ts";
 import { Moto, S3_ENV } from "./bench_moto.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -174,6 +186,7 @@ interface Stats {
   max: number;
   cpu: number; // median user+sys, s
   rss: number; // median peak RSS, MiB
+  private?: number; // median peak private memory, MiB (timed here, not by the kit)
 }
 
 /** Warm-up runs, then `runs` timed runs, each after `setup` (untimed). */
@@ -196,8 +209,6 @@ async function measure(
   return statsOf(samples);
 }
 
-type Sample = Awaited<ReturnType<typeof timedRun>>;
-
 /** Medians of timed runs, logged. */
 function statsOf(samples: Sample[]): Stats {
   const runs = samples.length;
@@ -209,10 +220,13 @@ function statsOf(samples: Sample[]): Stats {
     max: Math.max(...walls),
     cpu: median(samples.map((s) => s.cpu)),
     rss: median(samples.map((s) => s.rss)),
+    private: median(samples.map((s) => s.private)),
   };
   log(
     `    ${stats.wall.toFixed(3)} s (${stats.min.toFixed(3)}–${stats.max.toFixed(3)}), ` +
-      `CPU ${stats.cpu.toFixed(2)} s, ${stats.rss.toFixed(0)} MiB`,
+      `CPU ${stats.cpu.toFixed(2)} s, ${stats.rss.toFixed(0)} MiB (private ${
+        stats.private!.toFixed(0)
+      })`,
   );
   return stats;
 }
@@ -524,13 +538,14 @@ function report(kitHeader: string[], kitNotes: string[], floors: Map<string, Sta
     `- mkrepo: \`deno run -A ${V8_FLAGS} ${PROGRAM}\`${from} (Deno ${Deno.version.deno}), ` +
       `${navigator.hardwareConcurrency} cores`,
   );
+  lines.push(`- ${PRIVATE_NOTE}`);
   for (const h of kitHeader) lines.push(h);
   for (const n of kitNotes) lines.push(`- ${n}`);
   lines.push("");
   lines.push(
-    `| case | mkrepo median s | reference median s | ratio (target) | mkrepo peak RSS MiB (≤ ${RSS_TARGET_MIB}) | reference peak RSS MiB | notes |`,
+    `| case | mkrepo median s | reference median s | ratio (target) | mkrepo peak RSS MiB (≤ ${RSS_TARGET_MIB}) | mkrepo peak private MiB | reference peak RSS MiB | notes |`,
   );
-  lines.push("|---|---|---|---|---|---|---|");
+  lines.push("|---|---|---|---|---|---|---|---|");
   for (const row of rows.values()) {
     const c = row.def;
     const m = row.mkrepo;
@@ -556,8 +571,8 @@ function report(kitHeader: string[], kitNotes: string[], floors: Map<string, Sta
         : fmtSeconds(stats?.wall);
     lines.push(
       `| ${c.name} | ${time(m)} | ${time(ref)} | ${ratio} | ${rss} | ${
-        ref ? ref.rss.toFixed(0) : "–"
-      } | ${notes.join("; ")} |`,
+        m?.private?.toFixed(0) ?? "–"
+      } | ${ref ? ref.rss.toFixed(0) : "–"} | ${notes.join("; ")} |`,
     );
   }
   if (floors.size > 0) {

@@ -15,16 +15,25 @@ export function log(message: string): void {
   console.error(message);
 }
 
-/** Runs a command; its stdout, or an error with the last lines of its stderr. */
-export async function run(cmd: string[], options: RunOptions = {}): Promise<string> {
-  const out = await new Deno.Command(cmd[0], {
+/**
+ * Runs a command; its stdout, or an error with the last lines of its stderr. `watch` is handed
+ * the running process.
+ */
+export async function run(
+  cmd: string[],
+  options: RunOptions = {},
+  watch?: (child: Deno.ChildProcess) => void,
+): Promise<string> {
+  const child = new Deno.Command(cmd[0], {
     args: cmd.slice(1),
     cwd: options.cwd,
     env: options.env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  watch?.(child);
+  const out = await child.output();
   if (!out.success) {
     const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-8).join("\n");
     throw new Error(`${cmd.join(" ")} failed (exit ${out.code}):\n${err}`);
@@ -36,19 +45,65 @@ export async function run(cmd: string[], options: RunOptions = {}): Promise<stri
 export const sh = (script: string, options: RunOptions = {}) =>
   run(["bash", "-c", script], options);
 
-/** One timed run under GNU time: wall (own clock), CPU seconds and peak RSS (MiB). */
-export async function timedRun(
-  cmd: string[],
-  options: RunOptions = {},
-): Promise<{ wall: number; cpu: number; rss: number }> {
+/** Every how many milliseconds a timed command's private memory is sampled. */
+const SAMPLE_MS = 5;
+
+/**
+ * The highest private (anonymous) resident memory, in MiB, of the command `/usr/bin/time`
+ * (process `timePid`) runs, sampled from /proc every SAMPLE_MS until `done` settles; 0 where
+ * /proc does not tell. A sample can miss a spike shorter than SAMPLE_MS.
+ */
+async function peakPrivate(timePid: number, done: Promise<unknown>): Promise<number> {
+  let running = true;
+  done.finally(() => running = false).catch(() => {});
+  let pid: string | undefined;
+  let peak = 0;
+  while (running) {
+    try {
+      pid ||= Deno.readTextFileSync(`/proc/${timePid}/task/${timePid}/children`).trim()
+        .split(" ")[0];
+      const kib = pid && /RssAnon:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+      if (kib) peak = Math.max(peak, Number(kib[1]));
+    } catch {
+      // not started yet, or already gone
+    }
+    await new Promise((r) => setTimeout(r, SAMPLE_MS));
+  }
+  return peak / 1024;
+}
+
+/** The report's line on what the private memory column is. */
+export const PRIVATE_NOTE = `peak private: the mkrepo process's anonymous memory (RssAnon), ` +
+  `sampled every ${SAMPLE_MS} ms; its peak RSS also counts the pages of the deno executable it ` +
+  "touched (file-backed, shared with other processes and reclaimable: 40–55 MiB)";
+
+/** What one timed run measured. */
+export interface Sample {
+  /** Wall time by our own clock, s. */
+  wall: number;
+  /** User + system CPU, s. */
+  cpu: number;
+  /** Peak RSS (GNU time), MiB: private memory and the executable's file-backed pages. */
+  rss: number;
+  /** Peak private (anonymous) memory, sampled (peakPrivate()), MiB. */
+  private: number;
+}
+
+/** One timed run under GNU time. */
+export async function timedRun(cmd: string[], options: RunOptions = {}): Promise<Sample> {
   const file = await Deno.makeTempFile({ prefix: "mkrepo-bench-time-" });
   try {
     const start = performance.now();
-    await run(["/usr/bin/time", "-f", "%U %S %M", "-o", file, ...cmd], options);
+    let sampled = Promise.resolve(0);
+    await run(
+      ["/usr/bin/time", "-f", "%U %S %M", "-o", file, ...cmd],
+      options,
+      (child) => sampled = peakPrivate(child.pid, child.status),
+    );
     const wall = (performance.now() - start) / 1000;
     const [user, sys, rss] = (await Deno.readTextFile(file)).trim().split("\n").at(-1)!
       .split(" ").map(Number);
-    return { wall, cpu: user + sys, rss: rss / 1024 };
+    return { wall, cpu: user + sys, rss: rss / 1024, private: await sampled };
   } finally {
     await Deno.remove(file).catch(() => {});
   }

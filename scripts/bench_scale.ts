@@ -22,7 +22,18 @@
  */
 import { join } from "node:path";
 import { PROGRAM, V8_FLAGS } from "./compile_plan.ts";
-import { exists, log, median, run, type RunOptions, sh, timedRun, tree } from "./bench_common.ts";
+import {
+  exists,
+  log,
+  median,
+  PRIVATE_NOTE,
+  run,
+  type RunOptions,
+  type Sample,
+  sh,
+  timedRun,
+  tree,
+} from "./bench_common.ts";
 import { Moto, S3_ENV } from "./bench_moto.ts";
 
 /** What bench.ts passes. */
@@ -42,12 +53,6 @@ export interface ScaleOptions {
   keep: boolean;
 }
 
-interface Sample {
-  wall: number;
-  cpu: number;
-  rss: number;
-}
-
 interface Side extends RunOptions {
   label: string;
   setup?: () => Promise<unknown>;
@@ -59,6 +64,7 @@ interface SideStats {
   wall: number;
   cpu: number;
   rss: number;
+  private: number;
   walls: number[];
 }
 
@@ -93,11 +99,12 @@ async function alternate(sides: Side[], runs: number, warmup: number): Promise<S
       wall: median(samples[j].map((s) => s.wall)),
       cpu: median(samples[j].map((s) => s.cpu)),
       rss: median(samples[j].map((s) => s.rss)),
+      private: median(samples[j].map((s) => s.private)),
       walls: samples[j].map((s) => s.wall),
     };
     log(
       `    ${side.label}: ${stats.wall.toFixed(3)} s, CPU ${stats.cpu.toFixed(2)} s, ` +
-        `${stats.rss.toFixed(0)} MiB`,
+        `${stats.rss.toFixed(0)} MiB (private ${stats.private.toFixed(0)})`,
     );
     return stats;
   });
@@ -506,22 +513,23 @@ function report(o: ScaleOptions, rows: Row[]): string {
     "untimed, sides run alternately; ratio = median of the per-round ratios",
     `- mkrepo: \`deno run -A ${V8_FLAGS} ${PROGRAM} --quiet\` from ${o.mkrepoRoot} (Deno ${Deno.version.deno}), ` +
     `${navigator.hardwareConcurrency} cores, load average ${Deno.loadavg().join(" ")}`,
+    `- ${PRIVATE_NOTE}`,
     "",
-    `| case | mkrepo median s | reference median s | ratio (target) | mkrepo / reference CPU s | mkrepo peak RSS MiB (≤ ${RSS_TARGET_MIB}) | reference peak RSS MiB | notes |`,
-    "|---|---|---|---|---|---|---|---|",
+    `| case | mkrepo median s | reference median s | ratio (target) | mkrepo / reference CPU s | mkrepo peak RSS MiB (≤ ${RSS_TARGET_MIB}) | mkrepo peak private MiB | reference peak RSS MiB | notes |`,
+    "|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
     if (r.error) {
-      lines.push(`| ${r.name} | – | – | – | – | – | – | failed: ${r.error} |`);
+      lines.push(`| ${r.name} | – | – | – | – | – | – | – | failed: ${r.error} |`);
       continue;
     }
     const m = r.mkrepo!, ref = r.ref;
     if (!ref) {
       const rss = `${m.rss.toFixed(0)} ${m.rss <= RSS_TARGET_MIB ? "✓" : "✗"}`;
       lines.push(
-        `| ${r.name} | ${fmt(m.wall)} | – | ${r.check} | ${m.cpu.toFixed(2)} / – | ${rss} | – | ${
-          r.note ?? ""
-        } |`,
+        `| ${r.name} | ${fmt(m.wall)} | – | ${r.check} | ${m.cpu.toFixed(2)} / – | ${rss} | ${
+          m.private.toFixed(0)
+        } | – | ${r.note ?? ""} |`,
       );
       continue;
     }
@@ -538,7 +546,7 @@ function report(o: ScaleOptions, rows: Row[]): string {
     lines.push(
       `| ${r.name} | ${fmt(m.wall)} | ${fmt(ref.wall)} | ${ratio} | ${m.cpu.toFixed(2)} / ${
         ref.cpu.toFixed(2)
-      } | ${rss} | ${ref.rss.toFixed(0)} | ${r.note ?? ""} |`,
+      } | ${rss} | ${m.private.toFixed(0)} | ${ref.rss.toFixed(0)} | ${r.note ?? ""} |`,
     );
   }
   return lines.join("\n");
