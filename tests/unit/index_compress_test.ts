@@ -2,7 +2,8 @@
  * encodeIndex(): the xz form of an index is one .xz stream that xzcat, Python's lzma and
  * mkrepo's own reader decode to the open bytes: at preset 6 in one block, at preset 6 in two
  * blocks compressed at once (large indexes), and at the fast preset (very large ones), also when
- * the text comes in pieces and passes the line midway; no block has a dictionary over 1 MiB.
+ * the text comes in pieces and passes the line midway; no block has a dictionary over 1 MiB; an
+ * empty index has no block.
  */
 import assert from "node:assert/strict";
 import { encodeIndex } from "../../src/index/compress.ts";
@@ -108,4 +109,12 @@ Deno.test("encodeIndex() gives no xz block a dictionary over 1 MiB (encoder and 
   // The fast preset's single block, too.
   const fast = await encodeIndex([large], ["xz"], ["sha256"], { xzFastAbove: 1024 });
   assert.deepEqual((await xzLayout(fast.outputs.get("xz")!.data)).filters, ["--lzma2=dict=1MiB"]);
+});
+
+Deno.test("encodeIndex() of an empty index writes xz's empty stream: no block, and it decodes to nothing", async () => {
+  const { open, outputs } = await encodeIndex([], ["none", "xz"], ["sha256"]);
+  assert.equal(open.size, 0);
+  const xz = outputs.get("xz")!.data;
+  assert.deepEqual(await xzLayout(xz), { streams: 1, blocks: 0, filters: [] });
+  assert.equal((await decodeWith("xzcat", [], xz)).length, 0);
 });
