@@ -60,8 +60,7 @@ async function peakPrivate(timePid: number, done: Promise<unknown>): Promise<num
   let peak = 0;
   while (running) {
     try {
-      pid ||= Deno.readTextFileSync(`/proc/${timePid}/task/${timePid}/children`).trim()
-        .split(" ")[0];
+      pid ||= childOf(timePid);
       const kib = pid && /RssAnon:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
       if (kib) peak = Math.max(peak, Number(kib[1]));
     } catch {
@@ -70,6 +69,31 @@ async function peakPrivate(timePid: number, done: Promise<unknown>): Promise<num
     await new Promise((r) => setTimeout(r, SAMPLE_MS));
   }
   return peak / 1024;
+}
+
+/** A child process of `pid` (its only one, here), or undefined while it has none. */
+function childOf(pid: number): string | undefined {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(" ")[0] ||
+      undefined;
+  } catch {
+    // A kernel without CONFIG_PROC_CHILDREN: look for the process whose parent it is.
+    for (const e of Deno.readDirSync("/proc")) {
+      if (/^[0-9]+$/.test(e.name) && parentOf(e.name) === String(pid)) return e.name;
+    }
+    return undefined;
+  }
+}
+
+/** The parent's pid of process `pid`, or undefined when it is gone. */
+function parentOf(pid: string): string | undefined {
+  try {
+    // "pid (comm) state ppid …", where comm may hold spaces and parentheses
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
+  } catch {
+    return undefined;
+  }
 }
 
 /** The report's line on what the private memory column is. */
