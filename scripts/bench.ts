@@ -46,7 +46,7 @@ import { PROGRAM, V8_FLAGS } from "./compile_plan.ts";
 import {
   exists,
   log,
-  median,
+  medianSample,
   PRIVATE_NOTE,
   run,
   type RunOptions,
@@ -54,6 +54,7 @@ import {
   sh,
   timedRun,
   tree,
+  usage,
 } from "./bench_common.ts";
 import { Moto, S3_ENV } from "./bench_moto.ts";
 
@@ -213,20 +214,11 @@ async function measure(
 function statsOf(samples: Sample[]): Stats {
   const runs = samples.length;
   const walls = samples.map((s) => s.wall);
-  const stats: Stats = {
-    runs,
-    wall: median(walls),
-    min: Math.min(...walls),
-    max: Math.max(...walls),
-    cpu: median(samples.map((s) => s.cpu)),
-    rss: median(samples.map((s) => s.rss)),
-    private: median(samples.map((s) => s.private)),
-  };
+  const medians = medianSample(samples);
+  const stats: Stats = { runs, ...medians, min: Math.min(...walls), max: Math.max(...walls) };
   log(
     `    ${stats.wall.toFixed(3)} s (${stats.min.toFixed(3)}–${stats.max.toFixed(3)}), ` +
-      `CPU ${stats.cpu.toFixed(2)} s, ${stats.rss.toFixed(0)} MiB (private ${
-        stats.private!.toFixed(0)
-      })`,
+      usage(medians),
   );
   return stats;
 }

@@ -140,6 +140,17 @@ export function median(values: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The median of each figure of timed runs. */
+export function medianSample(samples: readonly Sample[]): Sample {
+  const of = (figure: keyof Sample) => median(samples.map((s) => s[figure]));
+  return { wall: of("wall"), cpu: of("cpu"), rss: of("rss"), private: of("private") };
+}
+
+/** CPU and memory of a (median) run, for the progress log. */
+export function usage(s: Sample): string {
+  return `CPU ${s.cpu.toFixed(2)} s, ${s.rss.toFixed(0)} MiB (private ${s.private.toFixed(0)})`;
+}
+
 /** True when the path exists. */
 export async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);

@@ -26,6 +26,7 @@ import {
   exists,
   log,
   median,
+  medianSample,
   PRIVATE_NOTE,
   run,
   type RunOptions,
@@ -33,6 +34,7 @@ import {
   sh,
   timedRun,
   tree,
+  usage,
 } from "./bench_common.ts";
 import { Moto, S3_ENV } from "./bench_moto.ts";
 
@@ -96,16 +98,10 @@ async function alternate(sides: Side[], runs: number, warmup: number): Promise<S
   return sides.map((side, j) => {
     const stats = {
       label: side.label,
-      wall: median(samples[j].map((s) => s.wall)),
-      cpu: median(samples[j].map((s) => s.cpu)),
-      rss: median(samples[j].map((s) => s.rss)),
-      private: median(samples[j].map((s) => s.private)),
+      ...medianSample(samples[j]),
       walls: samples[j].map((s) => s.wall),
     };
-    log(
-      `    ${side.label}: ${stats.wall.toFixed(3)} s, CPU ${stats.cpu.toFixed(2)} s, ` +
-        `${stats.rss.toFixed(0)} MiB (private ${stats.private.toFixed(0)})`,
-    );
+    log(`    ${side.label}: ${stats.wall.toFixed(3)} s, ${usage(stats)}`);
     return stats;
   });
 }
